@@ -740,6 +740,7 @@ class _Child:
     deadline: float
     timed_out: bool = False
     too_many: bool = False  # killed by the watchdog for starting too many processes
+    stopped: bool = False  # killed because the client closed the worker
 
 
 class _Server:
@@ -899,6 +900,7 @@ class _Server:
                     selector.unregister(0)
                     self.queue.clear()
                     for child in self.running.values():
+                        child.stopped = True
                         self.kill_group(child.pid)
                     continue
                 buffer += chunk
@@ -1052,8 +1054,13 @@ class _Server:
             outcome = None
         _close_files(child.files)
         _remove_folder(child.folder)
+        if isinstance(outcome, dict):
+            self.learn_imports(outcome.get("imported") or [])
         detail = ""
-        if child.too_many:
+        if child.stopped:
+            state, detail = "crashed", "stopped because the worker was closed"
+            output = trim_output(stdout)
+        elif child.too_many:
             state = "crashed"
             detail = f"killed for running more than {MAX_PROCESSES} processes at once"
             output = trim_output(stdout)
@@ -1078,6 +1085,26 @@ class _Server:
             output = trim_output(stdout)
             state, detail = _explain_status(status, self.cpu_limit)
         self.report(child.mid, state, output, stderr, seconds, detail)
+
+    def learn_imports(self, names: list[str]) -> None:
+        """Import here what a snippet had to import slowly, so later children have it warm.
+
+        Only the heavy, side-effect-free modules of `_WARMABLE`: an optimizer's first step
+        imports torch._dynamo (~2 s), which each child would otherwise pay again.
+        """
+        import importlib
+
+        learned = False
+        for name in names:
+            if name in _WARMABLE and name not in sys.modules:
+                with contextlib.suppress(Exception):  # a warm-up is only an optimisation
+                    importlib.import_module(name)
+                    learned = True
+        if learned:
+            import gc
+
+            gc.freeze()
+            self.address_limit = _address_space() + self.memory_limit
 
     def report(
         self, mid: int, status: str, output: str, stderr: str, seconds: float, detail: str
@@ -1108,8 +1135,10 @@ class _Server:
         exception = _run_snippet(code, self.torch, self.builtins)
         if os.getpid() != me:
             os._exit(0)  # a process the snippet forked got here: only the child reports
+        imported = [name for name in _WARMABLE if name in sys.modules]
         try:
-            os.pwrite(_OUTCOME_FD, json.dumps({"exception": exception}).encode(), 0)
+            outcome = {"exception": exception, "imported": imported}
+            os.pwrite(_OUTCOME_FD, json.dumps(outcome).encode(), 0)
         except BaseException:
             os._exit(71)
         os._exit(0)
@@ -1135,8 +1164,11 @@ class _Server:
         os.dup2(files[2], _OUTCOME_FD)
         os.closerange(_OUTCOME_FD + 1, _max_fd())  # the client's pipes, whatever torch opened
         sys.stdin = open(0, encoding="utf-8", closefd=False)  # noqa: SIM115
-        sys.stdout = open(1, "w", encoding="utf-8", errors="backslashreplace", closefd=False)  # noqa: SIM115
-        sys.stderr = open(2, "w", encoding="utf-8", errors="backslashreplace", closefd=False)  # noqa: SIM115
+        # line-buffered: what a snippet printed before it was killed is still in the file
+        for fd, name in ((1, "stdout"), (2, "stderr")):
+            stream = open(fd, "w", encoding="utf-8", errors="backslashreplace", closefd=False)  # noqa: SIM115
+            stream.reconfigure(line_buffering=True)
+            setattr(sys, name, stream)
         sys.argv = ["<card>"]
         os.environ["TMPDIR"] = folder
         tempfile.tempdir = folder
@@ -1268,6 +1300,10 @@ def _own_children() -> list[int]:
             pids += [int(p) for p in (task / "children").read_text().split()]
     return pids
 
+
+# Modules slow to import that a snippet may pull in (torch._dynamo comes with an optimizer's
+# first step): when a child imported one, the worker imports it too, once.
+_WARMABLE = ("torch._dynamo", "sympy", "scipy", "pandas", "matplotlib")
 
 _OUTCOME_FD = 3  # in the child: where it writes {"exception": ...} when the snippet ended
 

@@ -1,0 +1,320 @@
+"""Hostile and broken snippets: each gets its verdict, the next card still runs, nothing is left.
+
+Every test runs the bad snippet together with a harmless neighbour in the module's worker and
+then checks that the neighbour printed its answer and that no process started by a snippet
+is still running (a scan of /proc below the worker, no psutil).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from quizzer.runner import MAX_PROCESSES, OUTPUT_LIMIT, SnippetResult, Worker
+
+TIMEOUT = 1.5
+NEIGHBOUR = ("neighbour", "print(torch.ones(2).sum())")
+
+
+def process_tree(root: int) -> set[int]:
+    """`root` and every process below it, from /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        ppid = int(stat[stat.rindex(")") + 2 :].split()[1])
+        children.setdefault(ppid, []).append(int(entry.name))
+    found, todo = set(), [root]
+    while todo:
+        pid = todo.pop()
+        found.add(pid)
+        todo += children.get(pid, [])
+    return found
+
+
+@pytest.fixture(scope="module")
+def worker() -> Iterator[Worker]:
+    with Worker(jobs=2, timeout=TIMEOUT) as w:
+        yield w
+
+
+@pytest.fixture(scope="module")
+def idle_tree(worker: Worker) -> set[int]:
+    """The worker's processes when no snippet runs."""
+    assert worker.pid is not None
+    return process_tree(worker.pid)
+
+
+def run_hostile(worker: Worker, idle_tree: set[int], code: str) -> SnippetResult:
+    """Run `code` beside a harmless snippet; check the neighbour and that nothing is left."""
+    restarts = worker.restarts
+    hostile, neighbour = worker.run([("hostile", code), NEIGHBOUR])
+    assert (neighbour.status, neighbour.output) == ("ok", "tensor(2.)"), neighbour
+    assert worker.restarts == restarts, "the worker died"
+    assert worker.pid is not None
+    assert process_tree(worker.pid) == idle_tree, "a snippet left a process running"
+    return hostile
+
+
+def test_the_sandbox_is_complete_on_this_machine(worker: Worker) -> None:
+    # The other tests assume a kernel with Landlock and namespaces; say so if it lacks them.
+    assert worker.notes == []
+
+
+def test_infinite_loop_times_out(worker: Worker, idle_tree: set[int]) -> None:
+    result = run_hostile(worker, idle_tree, "print('start')\nwhile True:\n    pass")
+    assert result.status == "timeout"
+    assert result.output == "start"  # what it printed before it was killed
+    assert result.detail == f"killed after {TIMEOUT:g} s wall-clock limit"
+    assert TIMEOUT <= result.seconds < TIMEOUT + 1
+
+
+def test_sleep_times_out(worker: Worker, idle_tree: set[int]) -> None:
+    result = run_hostile(worker, idle_tree, "import time\ntime.sleep(100)")
+    assert (result.status, result.output) == ("timeout", "")
+
+
+@pytest.mark.parametrize(
+    ("code", "last_line"),
+    [
+        (
+            "x = torch.empty(50_000_000_000, dtype=torch.uint8)",
+            "RuntimeError: [enforce fail at",
+        ),
+        ("x = torch.zeros(50 * 2**30 // 4)", "RuntimeError: [enforce fail at"),
+        ("x = bytearray(50_000_000_000)", "MemoryError"),
+        ("x = [0] * 50_000_000_000", "MemoryError"),
+    ],
+)
+def test_a_50_gb_allocation_fails_inside_the_snippet(
+    worker: Worker, idle_tree: set[int], code: str, last_line: str
+) -> None:
+    result = run_hostile(worker, idle_tree, code)
+    assert result.status == "ok"
+    assert result.output.startswith(last_line)
+    if last_line.startswith("RuntimeError"):
+        assert "can't allocate memory" in result.output
+    assert "memory limit" in result.detail
+
+
+def test_endless_printing_stops_at_the_output_limit(worker: Worker, idle_tree: set[int]) -> None:
+    result = run_hostile(worker, idle_tree, "while True:\n    print('x' * 99)")
+    assert result.status == "ok"
+    assert result.output.endswith("\nOSError: [Errno 27] File too large")
+    assert OUTPUT_LIMIT - 100 <= len(result.output) <= OUTPUT_LIMIT + 100
+
+
+def test_endless_warnings_stop_too(worker: Worker, idle_tree: set[int]) -> None:
+    code = "import sys\nfor i in range(10**7):\n    print('w' * 99, file=sys.stderr)\nprint('end')"
+    result = run_hostile(worker, idle_tree, code)
+    assert result.output.endswith("OSError: [Errno 27] File too large")
+    assert len(result.stderr) < 20_000  # cut for display
+
+
+def test_writes_outside_the_temporary_folder_are_denied(
+    worker: Worker, idle_tree: set[int], tmp_path: Path
+) -> None:
+    target = tmp_path / "outside.txt"
+    existing = tmp_path / "existing.txt"
+    existing.write_text("keep me")
+    code = f"""
+import os, subprocess
+for attempt in (
+    lambda: open({str(target)!r}, "w").write("x"),
+    lambda: open({str(existing)!r}, "a").write("x"),
+    lambda: os.remove({str(existing)!r}),
+    lambda: os.mkdir({str(tmp_path / "dir")!r}),
+):
+    try:
+        attempt()
+        print("allowed")
+    except OSError as e:
+        print(type(e).__name__)
+shell = subprocess.run(["sh", "-c", "touch {target}; echo x >> {existing}"], capture_output=True)
+print(shell.returncode != 0)
+open("inside.txt", "w").write("fine")
+print(open("inside.txt").read(), os.listdir("."))
+"""
+    result = run_hostile(worker, idle_tree, code)
+    assert result.output == "PermissionError\n" * 4 + "True\nfine ['inside.txt']"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["existing.txt"]
+    assert existing.read_text() == "keep me"
+
+
+def test_the_temporary_folder_is_removed_after_the_snippet(
+    worker: Worker, idle_tree: set[int]
+) -> None:
+    code = (
+        "import os\nos.makedirs('a/b')\nopen('a/b/f', 'w').write('x')\nos.chmod('a', 0)\n"
+        "print(os.getcwd())"
+    )
+    result = run_hostile(worker, idle_tree, code)
+    folder = Path(result.output)
+    assert folder.name.isdigit() and folder.parent.name.startswith("quizzer-run-")
+    assert not folder.exists()
+    assert folder.parent.exists()  # the worker's own folder, removed when it stops
+
+
+def test_no_network(worker: Worker, idle_tree: set[int]) -> None:
+    tcp = socket.create_server(("127.0.0.1", 0))
+    udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    udp.bind(("127.0.0.1", 0))
+    tcp.settimeout(0.2)
+    udp.settimeout(0.2)
+    tcp_port, udp_port = tcp.getsockname()[1], udp.getsockname()[1]
+    code = f"""
+import socket, subprocess
+try:
+    socket.create_connection(("127.0.0.1", {tcp_port}), timeout=1)
+    print("tcp connected")
+except OSError as e:
+    print("tcp", type(e).__name__)
+try:
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.sendto(b"x", ("127.0.0.1", {udp_port}))
+    print("udp sent")
+except OSError as e:
+    print("udp", type(e).__name__)
+shell = "exec 3<>/dev/tcp/127.0.0.1/{tcp_port} && echo shell connected"
+print(subprocess.run(["bash", "-c", shell], capture_output=True, text=True).stdout.strip())
+"""
+    try:
+        result = run_hostile(worker, idle_tree, code)
+        with pytest.raises(TimeoutError):
+            tcp.accept()
+        with pytest.raises(TimeoutError):
+            udp.recvfrom(10)
+    finally:
+        tcp.close()
+        udp.close()
+    assert "connected" not in result.output and "udp sent" not in result.output
+    assert result.output.startswith("tcp PermissionError\nudp OSError")
+
+
+def test_a_fork_loop_is_killed(worker: Worker, idle_tree: set[int]) -> None:
+    result = run_hostile(worker, idle_tree, "import os\nwhile True:\n    os.fork()")
+    assert result.status == "crashed"
+    assert result.detail == f"killed for running more than {MAX_PROCESSES} processes at once"
+
+
+def test_forked_sleepers_are_killed_when_the_snippet_ends(
+    worker: Worker, idle_tree: set[int]
+) -> None:
+    code = (
+        "import os, time\nfor i in range(5):\n    if os.fork() == 0:\n"
+        "        time.sleep(100)\nprint('parent done')"
+    )
+    assert run_hostile(worker, idle_tree, code).output == "parent done"
+
+
+def test_a_detached_grandchild_is_killed_when_the_run_ends(
+    worker: Worker, idle_tree: set[int]
+) -> None:
+    code = (
+        "import os, time\nif os.fork() == 0:\n    os.setsid()\n    if os.fork() == 0:\n"
+        "        time.sleep(100)\n    os._exit(0)\nos.wait()\nprint('parent done')"
+    )
+    assert run_hostile(worker, idle_tree, code).output == "parent done"
+
+
+def test_killing_the_worker_from_a_snippet_fails(worker: Worker, idle_tree: set[int]) -> None:
+    code = "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\nprint('still here')"
+    result = run_hostile(worker, idle_tree, code)  # also checks that the worker survived
+    assert result.status == "ok"
+    assert result.output in ("still here", "PermissionError: [Errno 1] Operation not permitted")
+    other = run_hostile(worker, idle_tree, "import os\nos.kill(1, 9)\nos.killpg(1, 9)\nprint(1)")
+    assert other.output in ("1", "PermissionError: [Errno 1] Operation not permitted")
+
+
+def test_os_exit_is_a_crash_with_a_sentence(worker: Worker, idle_tree: set[int]) -> None:
+    result = run_hostile(worker, idle_tree, "import os\nprint('bye', flush=True)\nos._exit(0)")
+    assert (result.status, result.output) == ("crashed", "bye")
+    assert (
+        result.detail == "the process ended with os._exit(0) (or a C-level exit) before finishing"
+    )
+
+
+def test_sys_exit_is_an_exception_line(worker: Worker, idle_tree: set[int]) -> None:
+    result = run_hostile(worker, idle_tree, "import sys\nprint('a')\nsys.exit(3)")
+    assert (result.status, result.output) == ("ok", "a\nSystemExit: 3")
+
+
+def test_a_segmentation_fault_is_a_crash(worker: Worker, idle_tree: set[int]) -> None:
+    result = run_hostile(worker, idle_tree, "import ctypes\nctypes.string_at(0)")
+    assert result.status == "crashed"
+    assert result.detail.startswith("the process was killed by SIGSEGV")
+
+
+def test_global_torch_state_does_not_reach_the_next_snippet(
+    worker: Worker, idle_tree: set[int]
+) -> None:
+    changer = (
+        "torch.manual_seed(0)\ntorch.set_default_dtype(torch.float64)\n"
+        "torch.set_printoptions(precision=2)\nsecret = 42\n"
+        "print(torch.tensor([1 / 3]))"
+    )
+    assert run_hostile(worker, idle_tree, changer).output == "tensor([0.33])"
+    reader = (
+        "print(torch.tensor([1 / 3]), torch.get_default_dtype(), 'secret' in globals())\n"
+        "print(torch.rand(3))"
+    )
+    after = run_hostile(worker, idle_tree, reader).output.splitlines()
+    assert after[0] == "tensor([0.3333]) torch.float32 False"
+    assert after[1] != "tensor([0.4963, 0.7682, 0.0885])"  # what manual_seed(0) gives
+
+
+def test_inherited_file_descriptors_are_closed(worker: Worker, idle_tree: set[int]) -> None:
+    code = (
+        "import os\nfds = []\nfor fd in range(64):\n    try:\n        os.fstat(fd)\n"
+        "        fds.append(fd)\n    except OSError:\n        pass\nprint(fds)"
+    )
+    # 0-2 are /dev/null and the two output files, 3 is where the child reports its outcome
+    assert run_hostile(worker, idle_tree, code).output == "[0, 1, 2, 3]"
+
+
+def test_many_bad_snippets_in_one_run(worker: Worker, idle_tree: set[int]) -> None:
+    snippets = [
+        ("loop", "while True: pass"),
+        ("exit", "import os\nos._exit(1)"),
+        ("syntax", "def ("),
+        ("memory", "bytearray(50_000_000_000)"),
+        ("good", "print(torch.arange(3))"),
+    ]
+    results = worker.run(snippets)
+    assert [r.status for r in results] == ["timeout", "crashed", "ok", "ok", "ok"]
+    assert results[2].output.startswith("SyntaxError: ")
+    assert results[4].output == "tensor([0, 1, 2])"
+    assert worker.pid is not None
+    assert process_tree(worker.pid) == idle_tree
+
+
+def test_stopping_the_worker_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    with Worker(jobs=2, timeout=TIMEOUT) as w:
+        pid = w.pid
+        assert pid is not None
+        started = threading.Event()
+
+        def run() -> None:
+            started.set()
+            w.run([("sleeper", "import time\ntime.sleep(100)")])
+
+        # stop it while a snippet still runs: leaving the block must not wait for the snippet
+        thread = threading.Thread(target=run)
+        thread.start()
+        started.wait()
+        tree = process_tree(pid)
+        thread.join()
+    assert not process_tree(os.getpid()) & tree
+    assert list(tmp_path.iterdir()) == []
