@@ -82,6 +82,35 @@ class ReviewItem:
 
 
 @dataclass(frozen=True)
+class CardRecord:
+    """One active card as the collection holds it (for export and browsing)."""
+
+    id: str
+    card: Card
+    deck: str
+    tags: tuple[str, ...]
+    source: str | None
+    path: str
+    line: int
+    changed_at_ms: int
+    verified_output: str | None
+    verified_torch: str | None
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """One verification of a code card: what running its code gave, and the verdict."""
+
+    card_id: str
+    code: str
+    expected: str | None
+    status: str  # ok, mismatch, missing, timeout, crashed, nondeterministic
+    output: str | None
+    stderr: str = ""
+    detail: str = ""
+
+
+@dataclass(frozen=True)
 class Answer:
     """What an answer did: its log row, its kind (review or drill), the state after."""
 
@@ -443,6 +472,88 @@ class Collection:
                 for key, _, _ in report.differences:
                     self.store.set_item_state(conn, key[0], key[1], _columns(states[key]))
         return report
+
+    def cards(self, decks: Sequence[str] = (), tags: Sequence[str] = ()) -> list[CardRecord]:
+        """Active cards in deck order, of the given decks (sub-decks included) and with any of
+        the given tags; all when none are given."""
+        ids: list[int] | None = None
+        if decks:
+            ids = sorted({i for d in decks for i in self.deck_ids(d) or []})
+        wanted = set(tags)
+        records = []
+        for row in self.store.active_cards(ids):
+            card_tags = tuple(json.loads(row["tags"]))
+            if wanted and not wanted.intersection(card_tags):
+                continue
+            records.append(
+                CardRecord(
+                    id=row["id"],
+                    card=_CARD.validate_python(json.loads(row["content"])),
+                    deck=row["deck"],
+                    tags=card_tags,
+                    source=row["source"],
+                    path=row["path"],
+                    line=row["line"],
+                    changed_at_ms=row["changed_at"],
+                    verified_output=row["verified_output"],
+                    verified_torch=row["verified_torch"],
+                )
+            )
+        return records
+
+    def record_verification(
+        self, runs: Sequence[RunRecord], environment: dict[str, str], now: datetime
+    ) -> int:
+        """Store verification results in one transaction; returns how many cards became (or
+        stayed) reviewable.
+
+        An `ok` run of a card's current code whose output equals the card's output makes the
+        card reviewable with that output; any other verdict on its current code (the output
+        no longer matches, the code fails) takes it out of review until it is fixed.
+        """
+        from quizzer.importer import code_hash
+
+        at = to_ms(now)
+        torch = environment.get("torch")
+        ready = 0
+        with self.store.write() as conn:
+            for run in runs:
+                digest = code_hash(run.code)
+                row = conn.execute(
+                    "SELECT content, code_hash FROM cards WHERE id = ? AND kind = 'code'",
+                    (run.card_id,),
+                ).fetchone()
+                if row is None:
+                    continue  # a file that was checked but never imported
+                conn.execute(
+                    "INSERT INTO runs(card_id, code_hash, status, expected, output, stderr, "
+                    "detail, torch_version, environment, at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                    (
+                        run.card_id,
+                        digest,
+                        run.status,
+                        run.expected,
+                        run.output,
+                        run.stderr,
+                        run.detail,
+                        torch,
+                        dumps(environment),
+                        at,
+                    ),
+                )
+                if row[1] != digest:
+                    continue  # the collection holds other code for this card
+                card_output = json.loads(row[0]).get("output")
+                good = run.status == "ok" and run.output == card_output
+                conn.execute(
+                    "UPDATE cards SET verified_output = ?, verified_torch = ? WHERE id = ?",
+                    (run.output if good else None, torch if good else None, run.card_id),
+                )
+                conn.execute(
+                    "UPDATE items SET ready = ? WHERE card_id = ?", (int(good), run.card_id)
+                )
+                ready += good
+        return ready
 
     def history(self, card_id: str) -> list[dict[str, Any]]:
         """The review log of one card, oldest first (undone answers marked)."""

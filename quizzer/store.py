@@ -428,6 +428,21 @@ class Store:
             if path not in excluded
         }
 
+    def active_cards(self, deck_ids: Sequence[int] | None) -> list[sqlite3.Row]:
+        """Active cards with their deck name, in the order they were added."""
+        where = ""
+        params: list[int] = []
+        if deck_ids is not None:
+            where = f" AND c.deck_id IN ({','.join('?' * len(deck_ids))})" if deck_ids else " AND 0"
+            params = list(deck_ids)
+        return self.rows(
+            "SELECT c.*, d.name AS deck, (SELECT min(position) FROM items i "
+            "WHERE i.card_id = c.id) AS first_position FROM cards c "
+            f"JOIN decks d ON d.id = c.deck_id WHERE c.retired = 0{where} "
+            "ORDER BY d.name, first_position",
+            params,
+        )
+
     def next_position(self, conn: sqlite3.Connection) -> int:
         """The position after the last new-card position used."""
         return (conn.execute("SELECT max(position) FROM items").fetchone()[0] or 0) + 1
