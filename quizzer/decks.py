@@ -210,7 +210,13 @@ class _FileLoader:
             root = yaml.compose(text, Loader=_Loader)
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
-            self.error(mark.line + 1 if mark else None, _yaml_message(exc))
+            message = _yaml_message(exc)
+            if mark is not None:
+                lines = text.split("\n")
+                line_text = lines[mark.line] if mark.line < len(lines) else ""
+                if "\t" in line_text[: mark.column + 1]:
+                    message += "; indent with spaces, not tabs"
+            self.error(mark.line + 1 if mark else None, message)
             return None
         except yaml.YAMLError as exc:  # ReaderError: a character YAML does not allow
             line = getattr(exc, "position", None)
@@ -521,13 +527,11 @@ def _short_tag(tag: str) -> str:
 
 def _yaml_message(exc: yaml.MarkedYAMLError) -> str:
     problem = exc.problem or "unreadable YAML"
-    if "expected a single document" in problem:
+    if "expected a single document" in f"{problem} {exc.context}":
         return "a deck file holds one YAML document; remove the extra '---'"
     message = f"YAML syntax error: {problem}"
     if exc.context:
         message += f" ({exc.context})"
-    if "'\\t'" in problem:
-        message += "; indent with spaces, not tabs"
     return message
 
 

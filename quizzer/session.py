@@ -21,6 +21,7 @@ DRILL_GAP = 3  # answers in between before a failed item comes back, when others
 class SessionSummary:
     """The end of a session: counts, time, and when the next cards are due."""
 
+    cards: int
     answered: int
     right: int
     wrong: int
@@ -158,6 +159,7 @@ class StudySession:
     def summary(self, now: datetime) -> SessionSummary:
         """Counts and time of this session, and the next day something is due."""
         return SessionSummary(
+            cards=len({(i.card_id, i.ord) for i, _ in self._answers}),
             answered=self.answered,
             right=self.right,
             wrong=self.wrong,

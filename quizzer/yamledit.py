@@ -8,7 +8,6 @@ change. Every edit is checked by loading the new text again before the file is r
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 from collections.abc import Mapping
@@ -42,7 +41,26 @@ def render_scalar(value: str, indent: int, *, trimmed: bool = False) -> str:
         return f"|{indicator}{chomp}\n{body}"
     if value and printable and "\t" not in value and _reads_back_plain(value):
         return value
-    return json.dumps(value, ensure_ascii=False)
+    return _double_quoted(value)
+
+
+def _double_quoted(value: str) -> str:
+    """A YAML double-quoted string: readable text kept, everything YAML refuses escaped."""
+    out = []
+    for ch in value:
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif ch == "\n":
+            out.append("\\n")
+        elif ch == "\t":
+            out.append("\\t")
+        elif ch.isprintable() and ch != "\ufeff":
+            out.append(ch)
+        elif ord(ch) <= 0xFFFF:
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(f"\\U{ord(ch):08x}")
+    return '"' + "".join(out) + '"'
 
 
 def _reads_back_plain(value: str) -> bool:
