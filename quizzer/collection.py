@@ -318,17 +318,16 @@ class Collection:
         return Answer(review_id, kind, grade, before, after)
 
     def undo(self, now: datetime) -> Answer | None:
-        """Undo the newest answer not yet undone: its item gets back its state before it.
+        """Undo the newest answer not yet undone; returns it, or None if there is none.
 
-        The log keeps both rows (the answer and an `undo` row pointing at it); rebuilding
-        skips undone answers. Returns the undone answer, or None if there is none.
+        The log keeps both rows (the answer and an `undo` row pointing at it). The item's
+        state is then replayed from its remaining log, so an event logged after the undone
+        answer (a quiz miss sent to drill) keeps its effect, exactly as `rebuild` would.
         """
         with self.store.write() as conn:
             last = self.store.last_undoable()
             if last is None:
                 return None
-            before = _state_from_log(last, "_before")
-            after = _state_from_log(last, "_after")
             self.store.append_review(
                 conn,
                 {
@@ -340,8 +339,11 @@ class Collection:
                     "undoes": last["id"],
                 },
             )
-            self.store.set_item_state(conn, last["card_id"], last["ord"], _columns(before))
-        return Answer(last["id"], last["kind"], last["grade"], before, after)
+            state = replay(self.store.item_events(last["card_id"], last["ord"]))
+            self.store.set_item_state(conn, last["card_id"], last["ord"], _columns(state))
+        return Answer(
+            last["id"], last["kind"], last["grade"], state, _state_from_log(last, "_after")
+        )
 
     def requeue(self, items: Iterable[tuple[str, int]], now: datetime) -> int:
         """Send items to today's drill (e.g. a quiz's misses) without touching SM-2."""
@@ -451,26 +453,23 @@ class Collection:
         on a healthy collection there are no differences.
         """
         report = RebuildReport()
-        states: dict[tuple[str, int], ItemState] = defaultdict(ItemState)
+        events: dict[tuple[str, int], list[Any]] = defaultdict(list)
         for event in self.store.effective_log():
-            key = (event["card_id"], event["ord"])
-            if event["kind"] == "requeue":
-                states[key] = requeue_item(states[key], event["day"])
-            else:
-                states[key] = answer_item(states[key], event["grade"], event["day"])[1]
+            events[(event["card_id"], event["ord"])].append(event)
             report.events += 1
+        states = {key: replay(item_events) for key, item_events in events.items()}
         live = self.store.all_item_states()
         report.items = len(live)
         for key, values in live.items():
-            rebuilt = _columns(states.get(key, ItemState()))
-            expected = tuple(rebuilt.values())
+            expected = tuple(_columns(states.get(key, ItemState())).values())
             if tuple(values) != expected:
                 report.differences.append((key, tuple(values), expected))
         if apply and report.differences:
             report.backup = self.store.backup("before-rebuild")
             with self.store.write() as conn:
                 for key, _, _ in report.differences:
-                    self.store.set_item_state(conn, key[0], key[1], _columns(states[key]))
+                    rebuilt = states.get(key, ItemState())
+                    self.store.set_item_state(conn, key[0], key[1], _columns(rebuilt))
         return report
 
     def cards(self, decks: Sequence[str] = (), tags: Sequence[str] = ()) -> list[CardRecord]:
@@ -558,6 +557,17 @@ class Collection:
     def history(self, card_id: str) -> list[dict[str, Any]]:
         """The review log of one card, oldest first (undone answers marked)."""
         return [dict(r) for r in self.store.item_history(card_id)]
+
+
+def replay(events: Iterable[Any]) -> ItemState:
+    """An item's state from its log alone: its review, drill and requeue rows in order."""
+    state = ItemState()
+    for event in events:
+        if event["kind"] == "requeue":
+            state = requeue_item(state, event["day"])
+        else:
+            state = answer_item(state, event["grade"], event["day"])[1]
+    return state
 
 
 def deck_ancestors(name: str) -> list[str]:

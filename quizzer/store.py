@@ -665,6 +665,15 @@ class Store:
             "(SELECT 1 FROM reviews u WHERE u.undoes = r.id) ORDER BY r.id"
         )
 
+    def item_events(self, card_id: str, ord_: int) -> list[sqlite3.Row]:
+        """The review, drill and requeue rows of one item not undone, oldest first."""
+        return self.rows(
+            "SELECT r.id, r.card_id, r.ord, r.day, r.kind, r.grade FROM reviews r "
+            "WHERE r.card_id = ? AND r.ord = ? AND r.kind != 'undo' AND NOT EXISTS "
+            "(SELECT 1 FROM reviews u WHERE u.undoes = r.id) ORDER BY r.id",
+            (card_id, ord_),
+        )
+
     def all_item_states(self) -> dict[tuple[str, int], tuple[Any, ...]]:
         """(card id, ord) -> (ease, interval, repetitions, due, lapses, drill_day)."""
         return {
