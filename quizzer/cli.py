@@ -193,6 +193,100 @@ def schema(output: Path | None) -> None:
         click.echo(text, nl=False)
 
 
+# -- code cards ----------------------------------------------------------------------------
+
+
+@main.command("verify")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--fix", is_flag=True, help="Write what the code prints into the YAML files.")
+@click.option("--jobs", "-j", type=click.IntRange(1, 64), help="Snippets in flight per worker.")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(0.1, 600),
+    help="Seconds a snippet may run (default: the collection's code_timeout setting).",
+)
+@click.option("--verbose", "-v", is_flag=True, help="List the cards that are ok too.")
+@_pass_options
+def verify(
+    opts: Options,
+    paths: tuple[Path, ...],
+    fix: bool,
+    jobs: int | None,
+    timeout: float | None,
+    verbose: bool,
+) -> None:
+    """Run code cards in the sandbox, twice each, and compare with their outputs.
+
+    PATHS are deck files or folders (default: the collection's cards). Results are stored,
+    and a code card is shown in review once its output is verified. --fix writes the actual
+    output into missing, mismatched and stale cards, keeping the files' layout.
+    """
+    from quizzer import verify as verifying
+
+    with opts.collection() as col:
+        if paths:
+            cards, _ = verifying.cards_from_files(paths)
+        else:
+            cards = verifying.cards_from_collection(col)
+        if not cards:
+            click.echo("no code cards to verify")
+            return
+        with _progress(len(cards) * 2, "running code cards") as advance:
+            report = verifying.verify(
+                cards,
+                timeout=timeout or float(col.settings["code_timeout"]),
+                jobs=jobs,
+                verified=verifying.previous_torch(col),
+                on_result=lambda _run, _result: advance(),
+            )
+        written = verifying.fix(report) if fix else {}
+        fixed = {card_id for ids in written.values() for card_id in ids}
+        verifying.record(col, report, now(), fixed=fixed)
+        known = set(col.store.file_hashes())
+        again = [p for p in written if str(p.resolve()) in known]
+        if again:
+            col.import_paths(again, now())
+    failed = False
+    for v in report.verdicts:
+        if v.status == "ok" and not verbose:
+            continue
+        label = "fixed" if v.card.id in fixed else v.status
+        failed |= label not in ("ok", "fixed")
+        click.echo(f"{label:<16} {v.card.id}  {v.card.path}:{v.card.line}")
+        explanation = v.explanation()
+        if explanation and v.card.id not in fixed:
+            click.echo("    " + explanation.replace("\n", "\n    "))
+        for warning in v.stderr.splitlines()[:5]:
+            click.echo(f"    stderr: {warning}")
+    for path, ids in written.items():
+        click.echo(f"{path}: wrote {len(ids)} output{'s' * (len(ids) != 1)}")
+    click.echo(report.summary())
+    if failed:
+        sys.exit(1)
+
+
+@contextmanager
+def _progress(total: int, label: str) -> Iterator[Callable[[], None]]:
+    """A rich progress bar on a terminal; plain lines every tenth of the way otherwise."""
+    if sys.stderr.isatty():
+        from rich.progress import Progress
+
+        with Progress(transient=True) as bar:
+            task = bar.add_task(label, total=total)
+            yield lambda: bar.advance(task)
+        return
+    done = 0
+    step = max(1, total // 10)
+
+    def advance() -> None:
+        nonlocal done
+        done += 1
+        if done % step == 0 or done == total:
+            click.echo(f"{label}: {done}/{total}", err=True)
+
+    yield advance
+
+
 # -- the collection ------------------------------------------------------------------------
 
 
