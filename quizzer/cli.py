@@ -400,3 +400,51 @@ def restore(opts: Options, backup: Path | None, yes: bool) -> None:
     click.echo(f"restored {opts.db} from {backup}")
     if saved:
         click.echo(f"the collection as it was is kept at {saved.path}")
+
+
+# -- export --------------------------------------------------------------------------------
+
+
+@main.group("export")
+def export() -> None:
+    """Export decks for other programs."""
+
+
+@export.command("anki")
+@click.argument("out", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--deck",
+    "decks",
+    multiple=True,
+    help="Export this deck and its sub-decks (repeat for several). Default: all decks.",
+)
+@click.option("--tag", "tags", multiple=True, help="Only cards with this tag (repeat: any of).")
+@_pass_options
+def export_anki(opts: Options, out: Path, decks: tuple[str, ...], tags: tuple[str, ...]) -> None:
+    """Write the decks as an Anki package (.apkg) to import into Anki.
+
+    Importing it again after editing cards updates exactly the edited notes, keeping their
+    review history in Anki; unchanged notes, and notes edited inside Anki, are left alone.
+    Code cards are exported once their output is verified.
+    """
+    from quizzer.errors import UsageError
+    from quizzer.export_anki import export_apkg
+
+    if out.suffix.lower() != ".apkg":
+        raise UsageError(f"{out}: an Anki package must end in .apkg (Anki imports only that)")
+    with opts.collection() as col:
+        records = col.cards(decks, tags)
+    if not sys.stdout.isatty():
+        summary = export_apkg(records, out, now=now())
+    else:
+        from rich.progress import Progress
+
+        with Progress(transient=True) as bar:
+            task = bar.add_task("exporting to Anki", total=len(records))
+            summary = export_apkg(
+                records, out, now=now(), progress=lambda done, _: bar.update(task, completed=done)
+            )
+    click.echo(summary.line())
+    left_out = summary.unverified_line()
+    if left_out:
+        click.echo(left_out)
