@@ -145,7 +145,8 @@ def check_code_output(typed: str, expected: str) -> Verdict:
     The explanation names the first difference, e.g. "line 2: the value 3. differs from 2."
     or "expected 'tensor([1., 2.])', got 'tensor([1., 3.])'".
     """
-    typed = _normalise_width(typed)
+    # both sides: a printed full-width character must match itself typed either way
+    typed, expected = _normalise_width(typed), _normalise_width(expected)
     want, got = _tokens(expected), _tokens(typed)
     for index in range(max(len(want), len(got))):
         w = want[index] if index < len(want) else None

@@ -188,6 +188,7 @@ class Worker:
         self._threads: list[threading.Thread] = []
         self._tmp: str | None = None
         self._next_id = 0
+        self._closing = False  # close() was called: a running run() must not restart it
 
     # -- life cycle -----------------------------------------------------------------------
 
@@ -212,6 +213,7 @@ class Worker:
         """Start the worker process without waiting for it (see `wait_ready`)."""
         if self._proc is not None:
             raise RuntimeError("the worker is already started")
+        self._closing = False
         package_parent = str(Path(__file__).resolve().parent.parent)
         env = dict(os.environ)
         env["MALLOC_ARENA_MAX"] = "1"  # extra malloc arenas would exhaust RLIMIT_AS
@@ -284,6 +286,7 @@ class Worker:
         proc = self._proc
         if proc is None:
             return
+        self._closing = True
         self._ask_to_stop()
         try:
             proc.wait(timeout=5)
@@ -412,6 +415,11 @@ class Worker:
             except queue.Empty:
                 message = _EOF
                 self._kill()  # hung: treat it as dead
+            if message is _EOF and self._closing:
+                # closed from another thread (the program is quitting): no restart
+                for index in [*inflight.values(), *suspects, *pending]:
+                    finish(index, _not_run_result(items[index][0]))
+                return [r for r in results if r is not None]
             if message is _EOF:
                 guilty = solo is not None and solo in inflight and solo in started
                 progress = guilty
@@ -478,6 +486,10 @@ class Worker:
                 return
             if message.get("type") == "swept":
                 return
+
+
+def _not_run_result(key: str) -> SnippetResult:
+    return SnippetResult(key, "crashed", "", "", 0.0, "not run: the worker was closed")
 
 
 def _worker_died_result(key: str) -> SnippetResult:
@@ -686,14 +698,15 @@ def _enter_namespaces(libc: ctypes.CDLL) -> _Namespaces:
             found.proc = bool(flags & _CLONE_NEWNS)  # mounted by the namespace's init
             if not found.pid:
                 found.notes.append(
-                    "no PID namespace: a process a snippet detaches with setsid() may outlive "
-                    "its run, and a snippet can kill the worker (it is then restarted)"
+                    "no PID namespace: if the worker itself is killed, a process a snippet "
+                    "detached with setsid() may survive it"
                 )
             return found
     return _Namespaces(
         notes=[
             "no network namespace (unshare is not allowed here): snippets can reach the "
-            "network, and a process a snippet detaches with setsid() may outlive its run"
+            "network over UDP (Landlock blocks TCP when present), and if the worker itself "
+            "is killed, a process a snippet detached with setsid() may survive it"
         ]
     )
 
@@ -776,6 +789,7 @@ class _Server:
         self.libc = libc
         self.spaces = spaces
         self.pid_ns = spaces.pid
+        self.watch = spaces.proc or not spaces.pid  # see check_processes
         self.notes = spaces.notes
         self.queue: deque[tuple[int, str]] = deque()
         self.running: dict[int, _Child] = {}
@@ -884,10 +898,11 @@ class _Server:
         if self.spaces.user:
             self.nproc_limit = True  # in a user namespace of our own it counts only ours
             capped = True
-        if not capped and not self.spaces.proc:
+        if not capped:
             self.notes.append(
-                "the number of processes a snippet may start is not limited here: a fork "
-                "loop runs until the time limit"
+                "the number of processes a snippet may start is not capped here: a fork loop "
+                f"is killed once a process group holds {MAX_PROCESSES}, but one whose "
+                "processes call setsid() runs until the time limit"
             )
 
     # -- the loop -------------------------------------------------------------------------
@@ -939,7 +954,7 @@ class _Server:
     def next_wait(self) -> float | None:
         now = time.monotonic()
         waits = [child.deadline - now for child in self.running.values()]
-        if self.running and self.spaces.proc:
+        if self.running and self.watch:
             waits.append(self.next_check - now)
         if self.queue and len(self.running) < self.jobs:
             waits.append(self.fork_retry_at - now)
@@ -1000,12 +1015,14 @@ class _Server:
         """Kill a snippet whose process group holds more than MAX_PROCESSES (a fork loop).
 
         Runs every PROCESS_CHECK_INTERVAL while snippets run, with a /proc that lists only the
-        namespace's processes: a few stat files normally, so it costs little.
+        namespace's processes (a few stat files), or four times less often with the whole
+        machine's /proc when there is no PID namespace. Not possible in a PID namespace
+        without a /proc of its own: the host's /proc numbers process groups differently.
         """
         now = time.monotonic()
-        if not self.spaces.proc or not self.running or now < self.next_check:
+        if not self.watch or not self.running or now < self.next_check:
             return
-        self.next_check = now + PROCESS_CHECK_INTERVAL
+        self.next_check = now + PROCESS_CHECK_INTERVAL * (1 if self.spaces.proc else 4)
         counts: dict[int, int] = {}
         for name in os.listdir("/proc"):
             if not name.isdigit():
@@ -1033,25 +1050,27 @@ class _Server:
         """Kill every process a snippet left behind and reap them."""
         for child in self.running.values():
             self.kill_group(child.pid)
-        if self.pid_ns:
-            # as init of the namespace, kill(-1) reaches every other process in it
-            with contextlib.suppress(OSError):
-                os.kill(-1, signal.SIGKILL)
-        else:
-            for pid in _own_children():
-                self.kill_group(pid)
         deadline = time.monotonic() + 5
         while time.monotonic() < deadline:
+            if self.pid_ns:
+                # as init of the namespace, kill(-1) reaches every other process in it
+                with contextlib.suppress(OSError):
+                    os.kill(-1, signal.SIGKILL)
+            else:
+                # as a subreaper we inherit the orphans: kill them, then their orphans
+                for pid in _own_children():
+                    self.kill_group(pid)
             try:
-                pid, status = os.waitpid(-1, os.WNOHANG)
+                while True:
+                    pid, status = os.waitpid(-1, os.WNOHANG)
+                    if pid == 0:
+                        break
+                    child = self.running.pop(pid, None)
+                    if child is not None:
+                        self.finish(child, status)
             except ChildProcessError:
                 break
-            if pid == 0:
-                time.sleep(0.005)
-                continue
-            child = self.running.pop(pid, None)
-            if child is not None:
-                self.finish(child, status)
+            time.sleep(0.005)
 
     # -- one result -----------------------------------------------------------------------
 

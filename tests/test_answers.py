@@ -60,6 +60,8 @@ RIGHT = [
     ("tensor([[1, 2]])\ntorch.Size([1, 2])", "tensor([[1, 2]])\ntorch.Size([1, 2])"),
     ("ｔｅｎｓｏｒ（５．）", "tensor(5.)"),  # typed with a Chinese input method
     ("tensor(5.)，", "tensor(5.),"),
+    ("形状：(2, 3)", "形状:(2, 3)"),
+    ("形状:(2, 3)", "形状：(2, 3)"),
     ("x-1", "x - 1"),
     ("3 - 1", "3 -1"),
     ("中文 输出", "中文  输出"),

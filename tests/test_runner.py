@@ -179,6 +179,19 @@ def test_results_come_in_input_order_and_each_is_reported(worker: Worker) -> Non
     assert worker.run([]) == []
 
 
+def test_a_slow_lazy_import_is_paid_once(worker: Worker) -> None:
+    # An optimizer's first step imports torch._dynamo (~2 s); after a child has done it,
+    # the worker imports it too, so the next children find it loaded.
+    code = (
+        "w = torch.tensor([1.0, 2.0], requires_grad=True)\n"
+        "opt = torch.optim.SGD([w], lr=0.1)\n(w ** 2).sum().backward()\nopt.step()\nprint(w)"
+    )
+    first = run_one(worker, code)
+    second = run_one(worker, code)
+    assert first.output == second.output == "tensor([0.8000, 1.6000], requires_grad=True)"
+    assert second.seconds < 0.5 < first.seconds
+
+
 def test_duplicate_keys_are_kept_apart(worker: Worker) -> None:
     results = worker.run([("same", "print(1)"), ("same", "print(2)")])
     assert [r.output for r in results] == ["1", "2"]

@@ -7,11 +7,16 @@ is still running (a scan of /proc below the worker, no psutil).
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import socket
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -301,20 +306,86 @@ def test_stopping_the_worker_leaves_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("TMPDIR", str(tmp_path))
-    with Worker(jobs=2, timeout=TIMEOUT) as w:
+    with Worker(jobs=1, timeout=30) as w:
         pid = w.pid
         assert pid is not None
-        started = threading.Event()
-
-        def run() -> None:
-            started.set()
-            w.run([("sleeper", "import time\ntime.sleep(100)")])
-
-        # stop it while a snippet still runs: leaving the block must not wait for the snippet
-        thread = threading.Thread(target=run)
+        idle = process_tree(pid)
+        interrupted: list[SnippetResult] = []
+        sleeper = ("sleeper", "import time\ntime.sleep(100)")
+        thread = threading.Thread(target=lambda: interrupted.extend(w.run([sleeper, NEIGHBOUR])))
         thread.start()
-        started.wait()
+        # leave the block while the sleeper runs: that must not wait for it
+        while process_tree(pid) == idle:
+            assert thread.is_alive()
         tree = process_tree(pid)
-        thread.join()
+    thread.join(timeout=10)
+    assert [(r.key, r.status, r.detail) for r in interrupted] == [
+        ("sleeper", "crashed", "stopped because the worker was closed"),
+        ("neighbour", "crashed", "not run: the worker was closed"),
+    ]
     assert not process_tree(os.getpid()) & tree
     assert list(tmp_path.iterdir()) == []
+
+
+# -- the same protections on machines that allow less ---------------------------------------
+
+_ELSEWHERE = """
+import json, os
+from quizzer.runner import Worker
+snippets = [
+    ("uid", "import os\\nprint(os.geteuid())"),
+    ("write", "open('/tmp/quizzer-must-not-exist', 'w')"),
+    ("kill", "import os\\nos.kill(os.getppid(), 9)\\nprint('alive')"),
+    ("escape", "import os, time\\nif os.fork() == 0:\\n    os.setsid()\\n"
+               "    time.sleep(100)\\nprint('up')"),
+    ("forks", "import os\\nwhile True:\\n    os.fork()"),
+    ("after", "print(torch.ones(2).sum())"),
+]
+with Worker(jobs=2, timeout=3) as w:
+    results = [(r.key, r.status, r.output, r.detail) for r in w.run(snippets)]
+    left = open(f"/proc/{w.pid}/task/{w.pid}/children").read().split()
+    print(json.dumps({"notes": w.notes, "results": results, "restarts": w.restarts, "left": left}))
+"""
+
+
+def run_elsewhere(prefix: list[str]) -> dict[str, Any]:
+    """Run snippets in a worker started under `prefix`; check what must hold everywhere."""
+    if os.geteuid() != 0 or not shutil.which(prefix[0]):
+        pytest.skip(f"needs root and {prefix[0]} to set up the restricted process")
+    done = subprocess.run(
+        [*prefix, sys.executable, "-c", _ELSEWHERE], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    results = {key: (status, output, detail) for key, status, output, detail in report["results"]}
+    assert results["write"][1].startswith("PermissionError: [Errno 13]")
+    assert not Path("/tmp/quizzer-must-not-exist").exists()
+    assert results["kill"][:2] in (
+        ("ok", "alive"),
+        ("ok", "PermissionError: [Errno 1] Operation not permitted"),
+    )
+    assert results["escape"][:2] == ("ok", "up")
+    assert results["after"][:2] == ("ok", "tensor(2.)")
+    assert report["restarts"] == 0
+    return {"notes": report["notes"], "results": results, "left": report["left"]}
+
+
+@pytest.mark.slow
+def test_as_a_normal_user_in_a_user_namespace() -> None:
+    # root maps itself to uid 1000 in a user namespace: the worker sees a normal user and
+    # takes that path (its own user namespace, RLIMIT_NPROC)
+    report = run_elsewhere(["unshare", "--user", "--map-user=1000", "--map-group=1000"])
+    assert report["notes"] == []
+    assert report["results"]["uid"][1] == "1000"
+    assert report["results"]["forks"][0] == "crashed"
+    assert len(report["left"]) == 1  # only the namespace's init, which serves
+
+
+@pytest.mark.slow
+def test_without_namespaces() -> None:
+    # root without CAP_SYS_ADMIN cannot unshare: no network or PID namespace, Landlock only
+    report = run_elsewhere(["setpriv", "--bounding-set", "-sys_admin", "--inh-caps", "-sys_admin"])
+    assert any(note.startswith("no network namespace") for note in report["notes"])
+    assert report["results"]["forks"][:2] == ("crashed", "")
+    assert f"more than {MAX_PROCESSES} processes" in report["results"]["forks"][2]
+    assert report["left"] == []  # the escaped sleeper came to the worker and was killed
