@@ -1,63 +1,84 @@
 """Run code-card snippets: a warm worker with torch imported forks one sandboxed child each.
 
 The calling process never imports torch. `Worker` starts `python -m quizzer.runner`, which
-imports torch (and numpy) once, sets torch to one thread (a forked child deadlocks on a used
-OpenMP pool otherwise), warms up and then forks a child per snippet. The two talk JSON lines
-over pipes. A fresh `python -c` per snippet costs ~1.3 s of torch import; a fork ~10-16 ms.
+imports torch (and numpy) once, sets torch to one thread (a forked child hangs on a used
+OpenMP pool otherwise), warms up the common code paths, backs its heap with huge pages (a
+fork copies 512 times fewer page-table entries) and then forks a child per snippet. The two
+talk JSON lines over pipes. A fresh `python -c` per snippet costs ~1.3 s of torch import; a
+forked child ~7-10 ms of the machine's time. A module that a snippet imports slowly and that
+is safe to hold (torch._dynamo, which an optimizer's first step imports in ~2 s; sympy,
+scipy, pandas, matplotlib) is imported by the worker after the first child that needed it.
 
 What a snippet's result is
     `output` is what it printed to stdout, trailing whitespace trimmed per line and at the end;
     if it raised (anything, including `SystemExit` and `KeyboardInterrupt`), a last line
     `ExceptionType: message` (no traceback; a syntax error is `SyntaxError: msg (line N)`; a
     private class's leading underscore is dropped, so torch's `_LinAlgError` reads
-    `LinAlgError`). `stderr` (warnings) is returned apart and never compared. `status` is "ok"
-    (ran to the end or raised), "timeout" (wall-clock or CPU limit) or "crashed" (the process
-    died without finishing: `os._exit`, a signal, a dead worker); `detail` says what happened.
+    `LinAlgError`; an exception without a message is its type alone). `stderr` (warnings; cut
+    at 16 KiB) is returned apart and never compared. `status` is "ok" (ran to the end or
+    raised; `detail` notes a hit memory limit), "timeout" (wall-clock or CPU limit; `output` is
+    what it printed until then) or "crashed" (the process ended without finishing:
+    `os._exit`, a signal, too many processes, a dead or closed worker); `detail` says which.
+    The snippet runs with `exec` in a fresh namespace holding only `torch`, with `__name__ ==
+    "__main__"`, in an empty temporary folder as working directory (also `TMPDIR`), stdin
+    empty (`input()` raises EOFError), stdout line-buffered UTF-8.
 
-What the sandbox protects against (each child, verified by tests/test_runner_sandbox.py)
+What the sandbox protects against (each point is a test in tests/test_runner_sandbox.py)
     - Runaway code: a wall-clock timeout (default 5 s) kills the child's process group; a CPU
       time limit (RLIMIT_CPU, timeout + 1 s) backs it up.
     - Memory: RLIMIT_AS at the worker's own size plus `memory_limit` (default 2 GiB), so a
       50 GB allocation fails inside the snippet (`RuntimeError` from torch, `MemoryError` in
       Python) instead of taking the machine.
-    - Endless output: stdout and stderr go to files in the child's temporary folder and
-      RLIMIT_FSIZE stops each at 1 MiB (`OSError: [Errno 27] File too large`). No core dumps.
+    - Endless output: stdout and stderr go to files the worker opened (unnamed, in the
+      child's folder) and RLIMIT_FSIZE stops each at 1 MiB (`OSError: [Errno 27] File too
+      large`). No core dumps (RLIMIT_CORE 0).
     - The network: the worker lives in its own network namespace (no interface but a loopback
       that is down), made once for the worker rather than per child: the same protection
       without ~1 ms per snippet. Landlock (ABI >= 4) also denies TCP bind and connect.
     - Writes to the file system: Landlock lets a child create, change or delete files only
-      inside its own temporary working folder (and write to /dev/null). The folder is removed
-      after the snippet.
-    - Escaping processes: the worker is process 1 of its own PID namespace, so every process a
-      snippet starts (even after `setsid()`) dies with the worker, is killed when a run ends,
-      and a snippet cannot kill the worker with a signal (the kernel ignores signals sent to a
-      namespace's init from inside; Landlock ABI >= 6 also scopes signals). The namespace holds
-      at most ~500 processes (its own `pid_max`, kernel >= 6.14), so a fork loop fails with
-      `BlockingIOError` instead of filling the machine. Each child has its own process group
-      and `PR_SET_PDEATHSIG`, so it dies with the worker.
-    - Leaking state between cards: each snippet runs with `exec` in a fresh namespace holding
-      only `torch` (`__name__ == "__main__"`) in a fresh fork, so `torch.manual_seed`,
-      `set_default_dtype`, `set_printoptions` and the like do not reach the next card. The
-      random generators (torch, numpy, random) are reseeded from `os.urandom`, so an unseeded
-      `torch.rand` differs between runs as it would in a fresh Python. Inherited file
-      descriptors are closed. If the worker dies anyway, the client restarts it, re-runs the
-      innocent snippets and blames only the one that kills it again when run alone.
+      inside its own temporary folder, the worker's own /dev/shm (a 256 MiB tmpfs in its
+      mount namespace, for multiprocessing and DataLoader workers; emptied after each run)
+      and /dev/null, also through a shell it starts. The folder is removed after the
+      snippet, the worker's folder when it stops.
+    - Processes: the worker is process 1 of its own PID namespace with a /proc of its own
+      (a mount namespace), so a snippet sees only the worker's processes, every process a
+      snippet starts (even after `setsid()`) is killed when the run ends and dies with the
+      worker, and a snippet cannot kill the worker with a signal (the kernel ignores signals
+      sent to a namespace's init from inside it; Landlock ABI >= 6 also scopes signals to the
+      child's own domain). A watchdog counts each snippet's process group every 50 ms and
+      kills one that holds more than 64 processes (a fork loop): "crashed". The namespace's
+      own `pid_max` (kernel >= 6.14) caps all its processes and threads at ~500 regardless.
+      Each child has its own process group and `PR_SET_PDEATHSIG`, so it dies with the worker.
+    - State leaking between cards: each snippet runs in a fresh fork, so `torch.manual_seed`,
+      `set_default_dtype`, `set_printoptions`, globals and imports do not reach the next card.
+      The random generators (torch, numpy, random) are reseeded from `os.urandom`, so an
+      unseeded `torch.rand` differs between runs as in a fresh Python. Warnings already shown
+      by the worker show again. Inherited file descriptors are closed.
+    - A dead worker: the client notices, restarts it, runs the snippets that were running one
+      at a time and reports "crashed" only for the one that kills the worker again alone.
 
 What it does not protect against
     - It is not a security boundary against a determined attacker: there is no seccomp filter,
-      all system calls are available, the child runs as the calling user (root stays root).
-    - Reads are not confined: a snippet can read every file the user can (your home folder,
+      every system call is available (kernel exploits included), and the child runs as the
+      calling user (root stays root; Landlock and the namespaces are what confine it).
+    - Reads are not confined: a snippet can read every file the user can (the home folder,
       keys) and print it into a card's output.
-    - Limits are per child: CPU and memory limits apply to each process, not to the sum of a
-      snippet's processes; up to `jobs` snippets run at once.
-    - Kernel features are used when present and reported once in `Worker.notes` otherwise:
-      without unprivileged user namespaces there is no network or PID namespace (snippets can
-      reach the network, a `setsid()` grandchild may outlive a run, a snippet may kill the
-      worker); without Landlock, writes are not confined; without a per-namespace `pid_max`
-      (and as root, where RLIMIT_NPROC does not apply) the number of processes is not limited.
-    - Timing and thread count: outputs that depend on the machine (timings, addresses,
-      `torch.empty` contents, float sums with other thread counts) are whatever they are; the
-      worker runs torch with one thread so results are reproducible on this machine.
+    - Limits are per process: CPU time, address space and file size apply to each process, not
+      to a snippet's processes together; a snippet can fill the disk with many 1 MiB files in
+      its folder until it ends. Up to `jobs` snippets run at once and share the cores, so a
+      snippet near its time limit can time out on a busy machine.
+    - Kernel features are used when present; what is missing is said once in `Worker.notes`.
+      Without user namespaces (or CAP_SYS_ADMIN as root) there is no network or PID namespace:
+      snippets reach the network over UDP, and if the worker itself is killed a process a
+      snippet detached with `setsid()` may survive it (the worker is then a subreaper and kills
+      orphans at the end of each run). Without Landlock, writes are not confined and without
+      its ABI 6 a snippet can signal the worker when there is no PID namespace. Without a
+      per-namespace `pid_max` (and as root, where RLIMIT_NPROC does not apply) only the
+      watchdog limits processes, and a fork loop whose processes call `setsid()` evades it.
+    - Outputs that depend on the machine (timings, addresses, `torch.empty` contents, float
+      sums with another thread count) are whatever they are; the worker runs torch with one
+      thread so results are reproducible on this machine, and `run_twice` exposes what differs
+      between two processes.
 """
 
 from __future__ import annotations
@@ -92,6 +113,7 @@ STDERR_SHOWN = 16 * 1024  # stderr beyond this is cut (it is only shown to the a
 PID_MAX = 512  # processes (and threads) in the worker's PID namespace, the kernel's minimum is 301
 MAX_PROCESSES = 64  # a snippet with more processes at once is killed (a fork loop)
 PROCESS_CHECK_INTERVAL = 0.05  # seconds between two counts of the snippets' processes
+SHM_SIZE = 256 * 1024**2  # bytes of the worker's own /dev/shm
 
 ENVIRONMENT_KEYS = ("torch", "torch_git", "numpy", "python", "machine", "cpu_capability")
 
@@ -102,7 +124,9 @@ class SnippetResult:
 
     `status` is "ok" (ran to the end, or raised: the exception is the last output line),
     "timeout" (killed at the wall-clock or CPU-time limit) or "crashed" (the process ended
-    without finishing: `os._exit`, a fatal signal, or it killed the worker).
+    without finishing: `os._exit`, a fatal signal, too many processes, it killed the worker,
+    or the worker was closed). `detail` is a sentence for "timeout" and "crashed" (and for an
+    "ok" that hit the memory limit), "" otherwise.
     """
 
     key: str
@@ -621,8 +645,8 @@ def _landlock_abi(libc: ctypes.CDLL) -> int:
     return max(0, int(abi))
 
 
-def _landlock_confine(libc: ctypes.CDLL, abi: int, writable_dir: str) -> None:
-    """Allow writes only beneath `writable_dir` (and to /dev/null); deny TCP; scope signals."""
+def _landlock_confine(libc: ctypes.CDLL, abi: int, writable_dirs: list[str]) -> None:
+    """Allow writes only beneath `writable_dirs` (and to /dev/null); deny TCP; scope signals."""
     write = _FS_WRITE_FILE | _FS_REMOVE_DIR | _FS_REMOVE_FILE | _FS_MAKE_ALL
     file_rights = _FS_WRITE_FILE
     if abi >= 2:
@@ -647,12 +671,19 @@ def _landlock_confine(libc: ctypes.CDLL, abi: int, writable_dir: str) -> None:
     if ruleset < 0:
         raise OSError(ctypes.get_errno(), "landlock_create_ruleset failed")
     try:
-        for path, rights in ((writable_dir, write), ("/dev/null", file_rights)):
+        rules = [(path, write) for path in writable_dirs] + [("/dev/null", file_rights)]
+        for path, rights in rules:
             fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
             try:
                 rule = _PathBeneathAttr(allowed_access=rights, parent_fd=fd)
-                if libc.syscall(_SYS_LANDLOCK_ADD_RULE, ruleset, _LANDLOCK_RULE_PATH_BENEATH,
-                                ctypes.byref(rule), 0) != 0:  # fmt: skip
+                added = libc.syscall(
+                    _SYS_LANDLOCK_ADD_RULE,
+                    ruleset,
+                    _LANDLOCK_RULE_PATH_BENEATH,
+                    ctypes.byref(rule),
+                    0,
+                )
+                if added != 0:
                     raise OSError(ctypes.get_errno(), f"landlock_add_rule {path} failed")
             finally:
                 os.close(fd)
@@ -679,6 +710,7 @@ class _Namespaces:
     user: bool = False  # a user namespace of our own (when not root)
     pid: bool = False  # the worker is init of its own PID namespace
     proc: bool = False  # with a /proc of its own, listing only the namespace's processes
+    shm: bool = False  # with a /dev/shm of its own, which children may write
     notes: list[str] = field(default_factory=list)
 
 
@@ -711,14 +743,18 @@ def _enter_namespaces(libc: ctypes.CDLL) -> _Namespaces:
     )
 
 
-def _mount_own_proc(libc: ctypes.CDLL) -> bool:
-    """In a new mount and PID namespace: a /proc that shows only this namespace's processes."""
+def _mount_private(libc: ctypes.CDLL, spaces: _Namespaces) -> None:
+    """In new mount and PID namespaces: a /proc showing only the namespace's processes, and
+    a /dev/shm of the worker's own (multiprocessing and DataLoader workers need one)."""
     ms_rec, ms_private = 1 << 14, 1 << 18
     ms_nosuid, ms_nodev, ms_noexec = 2, 4, 8
-    if libc.mount(b"none", b"/", None, ms_rec | ms_private, None) != 0:
-        return False  # never let our mounts propagate to the host
     flags = ms_nosuid | ms_nodev | ms_noexec
-    return libc.mount(b"proc", b"/proc", b"proc", flags, None) == 0
+    if libc.mount(b"none", b"/", None, ms_rec | ms_private, None) != 0:
+        spaces.proc = False  # never let our mounts propagate to the host
+        return
+    spaces.proc = libc.mount(b"proc", b"/proc", b"proc", flags, None) == 0
+    options = f"size={SHM_SIZE},mode=1777".encode()
+    spaces.shm = libc.mount(b"tmpfs", b"/dev/shm", b"tmpfs", flags, options) == 0
 
 
 def _main(argv: list[str]) -> int:
@@ -746,7 +782,8 @@ def _main(argv: list[str]) -> int:
             _, status = os.waitpid(child, 0)
             return os.waitstatus_to_exitcode(status) & 0xFF
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-        spaces.proc = spaces.proc and _mount_own_proc(libc)
+        if spaces.proc:
+            _mount_private(libc, spaces)
     else:
         libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)  # orphans come to us to be killed
     server = _Server(args.jobs, args.timeout, args.memory_limit, protocol, libc, spaces)
@@ -793,7 +830,6 @@ class _Server:
         self.notes = spaces.notes
         self.queue: deque[tuple[int, str]] = deque()
         self.running: dict[int, _Child] = {}
-        self.statuses: dict[int, int] = {}  # reaped pid -> wait status
         self.landlock = 0
         self.nproc_limit = False
         self.tmp = ""
@@ -843,12 +879,11 @@ class _Server:
             torch.set_num_interop_threads(1)
         import builtins
         import platform
-        import random
 
         import numpy
         import numpy.random  # numpy imports it lazily: once here rather than in every child
 
-        self.torch, self.numpy, self.random, self.builtins = torch, numpy, random, builtins
+        self.torch, self.numpy, self.builtins = torch, numpy, builtins
         _warm_up(torch, numpy)
         environment = {
             "torch": torch.__version__,
@@ -865,7 +900,7 @@ class _Server:
                 "Landlock is not available in this kernel: a snippet's writes are not "
                 "confined to its temporary folder"
             )
-        elif self.landlock < 6:
+        elif self.landlock < 6 and not self.pid_ns:
             self.notes.append(
                 f"Landlock ABI {self.landlock} < 6: signals are not scoped, so without a "
                 "PID namespace a snippet could signal the worker"
@@ -983,7 +1018,10 @@ class _Server:
                 self.report(mid, "crashed", "", "", 0.0, f"could not start a process: {e}")
                 continue
             if pid == 0:
-                self.child(code, folder, files)  # never returns
+                try:
+                    self.child(code, folder, files)  # never returns
+                finally:
+                    os._exit(70)  # whatever happens, a child must not go on as the worker
             self.queue.popleft()
             with contextlib.suppress(OSError):
                 os.setpgid(pid, pid)  # also done by the child: whichever runs first
@@ -1071,6 +1109,14 @@ class _Server:
             except ChildProcessError:
                 break
             time.sleep(0.005)
+        if self.spaces.shm:
+            # semaphores and shared tensors the snippets left in the worker's own /dev/shm
+            for entry in os.scandir("/dev/shm"):
+                with contextlib.suppress(OSError):
+                    if entry.is_dir(follow_symlinks=False):
+                        _remove_folder(entry.path)
+                    else:
+                        os.unlink(entry.path)
 
     # -- one result -----------------------------------------------------------------------
 
@@ -1216,7 +1262,8 @@ class _Server:
         warnings.resetwarnings()
         warnings.filters[:] = self.warning_filters
         if self.landlock:
-            _landlock_confine(self.libc, self.landlock, folder)
+            shared = ["/dev/shm"] if self.spaces.shm else []  # the worker's own tmpfs
+            _landlock_confine(self.libc, self.landlock, [folder, *shared])
         limits = [
             (resource.RLIMIT_AS, self.address_limit),
             (resource.RLIMIT_CPU, self.cpu_limit),

@@ -286,6 +286,39 @@ def test_inherited_file_descriptors_are_closed(worker: Worker, idle_tree: set[in
     assert run_hostile(worker, idle_tree, code).output == "[0, 1, 2, 3]"
 
 
+def test_multiprocessing_works_in_a_private_dev_shm(worker: Worker, idle_tree: set[int]) -> None:
+    code = """
+from torch.utils.data import DataLoader, TensorDataset
+loader = DataLoader(TensorDataset(torch.arange(8.0)), batch_size=4, num_workers=2)
+print([batch[0].tolist() for batch in loader])
+open("/dev/shm/quizzer-test-left-behind", "w").write("x")
+"""
+    result = run_hostile(worker, idle_tree, code)
+    assert result.output == "[[0.0, 1.0, 2.0, 3.0], [4.0, 5.0, 6.0, 7.0]]"
+    assert not Path("/dev/shm/quizzer-test-left-behind").exists()  # the worker's own tmpfs
+    code = "import os\nprint(os.listdir('/dev/shm'))"
+    assert run_hostile(worker, idle_tree, code).output == "[]"  # emptied after each run
+
+
+def test_what_a_snippet_finds_around_it(worker: Worker, idle_tree: set[int]) -> None:
+    code = """
+import os, resource, sys, tempfile
+print(os.listdir("."), tempfile.gettempdir() == os.getcwd() == os.environ["TMPDIR"])
+print(resource.getrlimit(resource.RLIMIT_CORE), resource.getrlimit(resource.RLIMIT_FSIZE))
+print(resource.getrlimit(resource.RLIMIT_CPU))
+print(resource.getrlimit(resource.RLIMIT_AS)[0] < 4 * 2**30)
+pids = [int(p) for p in os.listdir("/proc") if p.isdigit()]
+print(1 in pids, len(pids) < 10, sys.argv)
+"""
+    assert run_hostile(worker, idle_tree, code).output.splitlines() == [
+        "[] True",
+        "(0, 0) (1048576, 1048576)",
+        "(3, 4)",  # timeout 1.5 s: SIGXCPU after 3 s of CPU, SIGKILL after 4
+        "True",
+        "True True ['<card>']",  # only the worker's own PID namespace is visible
+    ]
+
+
 def test_many_bad_snippets_in_one_run(worker: Worker, idle_tree: set[int]) -> None:
     snippets = [
         ("loop", "while True: pass"),
