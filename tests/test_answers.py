@@ -179,7 +179,7 @@ def _joinable(left: str, right: str) -> bool:
 
 
 @given(tensor_reprs(), st.data())
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=120, deadline=None)
 def test_a_repr_matches_itself_respaced(
     repr_and_pieces: tuple[str, list[str]], data: st.DataObject
 ) -> None:
@@ -200,7 +200,7 @@ def test_a_repr_matches_itself_respaced(
 
 
 @given(tensor_reprs(), st.data())
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=120, deadline=None)
 def test_a_changed_number_is_wrong(
     repr_and_pieces: tuple[str, list[str]], data: st.DataObject
 ) -> None:
