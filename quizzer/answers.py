@@ -11,8 +11,9 @@ screen does not matter while what it says does:
   compared exactly (decimal, no rounding): `0.3333` is not `0.33333`. An integer never equals
   a float: torch prints integer tensors without a point, so `tensor(5)` (int64) and
   `tensor(5.)` (float32) are different answers, as are Python's `2` and `2.0`. A minus sign
-  belongs to the number when it follows the start, an opening bracket, a comma, an operator
-  or a space-separated word boundary that cannot end a value (`[-1.,` but not `x-1`).
+  directly before a number belongs to it unless it follows something that ends a value (a
+  number, a word, a closing bracket or quote): `[-1.,` holds -1., while `x-1` and `3 - 1`
+  subtract.
 - Everything else (`True`, `torch.Size([2, 3])`, `dtype=torch.float64`, `nan`, an error
   message) must match exactly, apart from whitespace. Full-width ASCII forms that a Chinese
   input method types (`，` `（` `５`) count as their ASCII letters.
