@@ -1219,6 +1219,7 @@ class _Server:
         imported = [name for name in _WARMABLE if name in sys.modules]
         try:
             outcome = {"exception": exception, "imported": imported}
+            os.ftruncate(_OUTCOME_FD, 0)  # whatever the snippet may have written there
             os.pwrite(_OUTCOME_FD, json.dumps(outcome).encode(), 0)
         except BaseException:
             os._exit(71)
