@@ -13,15 +13,12 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
-from typing import Any
-
-from pydantic import TypeAdapter
+from typing import TYPE_CHECKING, Any
 
 from quizzer import settings as settings_mod
 from quizzer.errors import QuizzerError, UsageError
-from quizzer.importer import ImportReport, import_paths
-from quizzer.models import Card
 from quizzer.paths import builtin_decks_dir
 from quizzer.scheduler import (
     GRADES,
@@ -32,7 +29,19 @@ from quizzer.scheduler import (
 )
 from quizzer.store import Backup, Store, dumps
 
-_CARD = TypeAdapter(Card)
+if TYPE_CHECKING:
+    from quizzer.importer import ImportReport
+    from quizzer.models import Card
+
+
+@lru_cache(maxsize=1)
+def _card_adapter() -> Any:
+    # pydantic and the models load only when a card is read: `quizzer status` needs neither.
+    from pydantic import TypeAdapter
+
+    from quizzer.models import Card
+
+    return TypeAdapter(Card)
 
 
 def to_ms(now: datetime) -> int:
@@ -209,6 +218,8 @@ class Collection:
 
     def import_paths(self, paths: Iterable[Path | str], now: datetime) -> ImportReport:
         """Import deck files and folders (see `quizzer.importer`)."""
+        from quizzer.importer import import_paths
+
         return import_paths(self.store, paths, to_ms(now))
 
     def deck_names(self) -> list[str]:
@@ -308,13 +319,13 @@ class Collection:
                     "day": day,
                     "kind": kind,
                     "grade": grade,
-                    **_columns(before, "_before"),
-                    **_columns(after, "_after"),
+                    **state_columns(before, "_before"),
+                    **state_columns(after, "_after"),
                     "answer": answer,
                     "duration_ms": duration_ms,
                 },
             )
-            self.store.set_item_state(conn, card_id, ord_, _columns(after))
+            self.store.set_item_state(conn, card_id, ord_, state_columns(after))
         return Answer(review_id, kind, grade, before, after)
 
     def undo(self, now: datetime) -> Answer | None:
@@ -340,7 +351,7 @@ class Collection:
                 },
             )
             state = replay(self.store.item_events(last["card_id"], last["ord"]))
-            self.store.set_item_state(conn, last["card_id"], last["ord"], _columns(state))
+            self.store.set_item_state(conn, last["card_id"], last["ord"], state_columns(state))
         return Answer(
             last["id"], last["kind"], last["grade"], state, _state_from_log(last, "_after")
         )
@@ -368,11 +379,11 @@ class Collection:
                         "at": to_ms(now),
                         "day": day,
                         "kind": "requeue",
-                        **_columns(before, "_before"),
-                        **_columns(after, "_after"),
+                        **state_columns(before, "_before"),
+                        **state_columns(after, "_after"),
                     },
                 )
-                self.store.set_item_state(conn, card_id, ord_, _columns(after))
+                self.store.set_item_state(conn, card_id, ord_, state_columns(after))
                 count += 1
         return count
 
@@ -461,7 +472,7 @@ class Collection:
         live = self.store.all_item_states()
         report.items = len(live)
         for key, values in live.items():
-            expected = tuple(_columns(states.get(key, ItemState())).values())
+            expected = tuple(state_columns(states.get(key, ItemState())).values())
             if tuple(values) != expected:
                 report.differences.append((key, tuple(values), expected))
         if apply and report.differences:
@@ -469,7 +480,7 @@ class Collection:
             with self.store.write() as conn:
                 for key, _, _ in report.differences:
                     rebuilt = states.get(key, ItemState())
-                    self.store.set_item_state(conn, key[0], key[1], _columns(rebuilt))
+                    self.store.set_item_state(conn, key[0], key[1], state_columns(rebuilt))
         return report
 
     def cards(self, decks: Sequence[str] = (), tags: Sequence[str] = ()) -> list[CardRecord]:
@@ -487,7 +498,7 @@ class Collection:
             records.append(
                 CardRecord(
                     id=row["id"],
-                    card=_CARD.validate_python(json.loads(row["content"])),
+                    card=_card_adapter().validate_python(json.loads(row["content"])),
                     deck=row["deck"],
                     tags=card_tags,
                     source=row["source"],
@@ -590,7 +601,8 @@ def _state_from_log(row: Any, suffix: str) -> ItemState:
     )
 
 
-def _columns(state: ItemState, suffix: str = "") -> dict[str, Any]:
+def state_columns(state: ItemState, suffix: str = "") -> dict[str, Any]:
+    """An item state as the columns of `items` (with `suffix`: of a log row)."""
     return {
         f"ease{suffix}": state.sm2.ease_milli,
         f"interval{suffix}": state.sm2.interval,
@@ -606,7 +618,7 @@ def item_from_row(row: Any) -> ReviewItem:
     return ReviewItem(
         card_id=row["card_id"],
         ord=row["ord"],
-        card=_CARD.validate_python(json.loads(row["content"])),
+        card=_card_adapter().validate_python(json.loads(row["content"])),
         deck=row["deck"],
         tags=tuple(json.loads(row["tags"])),
         source=row["source"],

@@ -30,7 +30,19 @@ MAX_EXPANDED_VALUES = 200_000
 _YAML = "tag:yaml.org,2002:"
 _SCALAR_TAGS = {_YAML + t for t in ("str", "int", "float", "bool", "null", "timestamp")}
 _CARD_ADAPTER: TypeAdapter[Card] = TypeAdapter(Card)
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_NULLS = frozenset({"", "~", "null", "Null", "NULL"})
+_STR, _SEQ, _MAP = _YAML + "str", _YAML + "seq", _YAML + "map"
+_DEFAULT_TAGS = {yaml.ScalarNode: _STR, yaml.SequenceNode: _SEQ, yaml.MappingNode: _MAP}
+
+
+class _Loader(getattr(yaml, "CBaseLoader", yaml.BaseLoader)):  # type: ignore[misc]
+    """libyaml's parser with no implicit typing of scalars: every field of the format is
+    text, so `0.50` stays "0.50", and no time is spent guessing types."""
+
+    def resolve(self, kind: type, value: object, implicit: object) -> str:
+        return _DEFAULT_TAGS[kind]
+
+
 # For a rule that spans fields (a cloze without deletions), the line to point at.
 _RULE_FIELD = {"cloze": ("text",), "choice": ("answer", "answers", "choices")}
 
@@ -234,7 +246,7 @@ class _FileLoader:
                 f"the top level is {what}; a deck file is a mapping with 'deck:' and 'cards:'",
             )
             return None
-        if not self._size_ok(root):
+        if "&" in text and not self._size_ok(root):  # without anchors there are no aliases
             return None
         return root
 
@@ -283,7 +295,8 @@ class _FileLoader:
         pairs: list[tuple[str, yaml.Node, yaml.Node]] = []
         merged: list[tuple[str, yaml.Node, yaml.Node]] = []
         for key_node, value_node in node.value:
-            if key_node.tag == _YAML + "merge":
+            is_plain = isinstance(key_node, yaml.ScalarNode) and not key_node.style
+            if is_plain and key_node.value == "<<":
                 sources = (
                     value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
                 )
@@ -311,24 +324,25 @@ class _FileLoader:
         return pairs + [p for p in merged if p[0] not in own]
 
     def _value(self, node: yaml.Node) -> object:
-        if node.tag.startswith(_YAML + "python/") or node.tag.startswith("!"):
+        tag = node.tag
+        if tag == _STR and type(node) is yaml.ScalarNode:  # nearly every value: fast path
+            return None if not node.style and node.value in _NULLS else node.value
+        if tag.startswith(_YAML + "python/") or tag.startswith("!"):
             raise _Refused(
                 node,
-                f"the tag {_short_tag(node.tag)} is refused: deck files hold plain text, "
+                f"the tag {_short_tag(tag)} is refused: deck files hold plain text, "
                 "lists and mappings only",
             )
         if isinstance(node, yaml.ScalarNode):
-            if node.tag not in _SCALAR_TAGS:
-                raise _Refused(node, f"the tag {_short_tag(node.tag)} is not allowed here")
-            if node.tag == _YAML + "null" and not node.style:
-                return None
-            return node.value
+            if tag not in _SCALAR_TAGS:
+                raise _Refused(node, f"the tag {_short_tag(tag)} is not allowed here")
+            return node.value  # an explicit !!int, !!bool...: still the text written
         if isinstance(node, yaml.SequenceNode):
-            if node.tag != _YAML + "seq":
-                raise _Refused(node, f"the tag {_short_tag(node.tag)} is not allowed here")
+            if tag != _SEQ:
+                raise _Refused(node, f"the tag {_short_tag(tag)} is not allowed here")
             return [self._value(child) for child in node.value]
-        if node.tag != _YAML + "map":
-            raise _Refused(node, f"the tag {_short_tag(node.tag)} is not allowed here")
+        if tag != _MAP:
+            raise _Refused(node, f"the tag {_short_tag(tag)} is not allowed here")
         return {key: self._value(value) for key, _, value in self._pairs(node)}
 
     def _mapping(self, node: yaml.MappingNode) -> tuple[dict[str, object], dict[str, yaml.Node]]:
@@ -378,7 +392,7 @@ class _FileLoader:
             )
             return (values, nodes), None
         if isinstance(cards_node, yaml.ScalarNode):
-            if cards_node.tag == _YAML + "null":
+            if not cards_node.style and cards_node.value in _NULLS:
                 self.problems.append(
                     Problem(self.path, _line(key_node), "the deck has no cards", warning=True)
                 )

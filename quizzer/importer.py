@@ -63,14 +63,23 @@ class ImportReport:
         return total
 
 
-def content_hash(card: LoadedCard) -> str:
+def content_hash(card: LoadedCard, content: str | None = None) -> str:
     """A hash of everything a card shows or exports: its fields, deck, tags and source.
 
-    The id is left out: writing a generated id into the file changes nothing.
+    `content` is the card's stored JSON (made here when not given). The id is left out:
+    writing a generated id into the file changes nothing.
     """
-    fields = card.card.model_dump(exclude_none=True, exclude={"id"})
-    blob = dumps([fields, card.deck, card.tags, card.source])
+    if content is None:
+        content = card_json(card)
+    if card.card.id is not None:
+        content = content.replace(dumps({"id": card.card.id})[1:-1], "", 1)
+    blob = "\0".join([content, card.deck, dumps(list(card.tags)), card.source or ""])
     return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def card_json(card: LoadedCard) -> str:
+    """The validated card as stored in the collection."""
+    return dumps(card.card.model_dump(exclude_none=True))
 
 
 def code_hash(code: str) -> str:
@@ -121,6 +130,7 @@ def import_paths(store: Store, paths: Iterable[Path | str], now_ms: int) -> Impo
             writer.write_file(loaded, known_hashes.get(str(loaded.path.resolve())))
         for key in removed:
             writer.retire_file(key)
+        writer.flush()
     return report
 
 
@@ -160,6 +170,8 @@ class _Writer:
         self.report = report
         self.deck_ids: dict[str, int] = {}
         self.position = store.next_position(conn)
+        self.new_cards: list[tuple[object, ...]] = []
+        self.new_items: list[tuple[object, ...]] = []
 
     def deck_id(self, name: str) -> int:
         if name not in self.deck_ids:
@@ -209,16 +221,14 @@ class _Writer:
     def add(self, card: LoadedCard, key: str) -> None:
         deck_id = self.deck_id(card.deck)
         digest, output, torch = self._verified(card)
-        self.conn.execute(
-            "INSERT INTO cards(id, deck_id, kind, content, content_hash, tags, source, path, "
-            "line, code_hash, verified_output, verified_torch, retired, added_at, changed_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)",
+        content = card_json(card)
+        self.new_cards.append(
             (
                 card.id,
                 deck_id,
                 card.card.type,
-                dumps(card.card.model_dump(exclude_none=True)),
-                content_hash(card),
+                content,
+                content_hash(card, content),
                 dumps(list(card.tags)),
                 card.source,
                 key,
@@ -228,24 +238,37 @@ class _Writer:
                 torch,
                 self.now,
                 self.now,
-            ),
+            )
         )
         ready = int(card.card.type != "code" or output is not None)
         for ord_ in review_ords(card.card):
             self.add_item(card.id, ord_, deck_id, ready)
         self.report.decks[card.deck].added += 1
 
-    def add_item(self, card_id: str, ord_: int, deck_id: int, ready: int) -> None:
-        self.conn.execute(
-            "INSERT INTO items(card_id, ord, deck_id, position, ready) VALUES (?, ?, ?, ?, ?)",
-            (card_id, ord_, deck_id, self.position, ready),
+    def flush(self) -> None:
+        """Insert the cards and items gathered by `add` (in bulk: imports are mostly adds)."""
+        self.conn.executemany(
+            "INSERT INTO cards(id, deck_id, kind, content, content_hash, tags, source, path, "
+            "line, code_hash, verified_output, verified_torch, retired, added_at, changed_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)",
+            self.new_cards,
         )
+        self.conn.executemany(
+            "INSERT INTO items(card_id, ord, deck_id, position, ready) VALUES (?, ?, ?, ?, ?)",
+            self.new_items,
+        )
+        self.new_cards.clear()
+        self.new_items.clear()
+
+    def add_item(self, card_id: str, ord_: int, deck_id: int, ready: int) -> None:
+        self.new_items.append((card_id, ord_, deck_id, self.position, ready))
         self.position += 1
 
     def update(
         self, card: LoadedCard, key: str, old: sqlite3.Row, items: dict[int, sqlite3.Row]
     ) -> None:
-        digest = content_hash(card)
+        content = card_json(card)
+        digest = content_hash(card, content)
         changed = digest != old["content_hash"]
         if not changed and not old["retired"] and old["path"] == key and old["line"] == card.line:
             self.report.decks[card.deck].unchanged += 1
@@ -259,7 +282,7 @@ class _Writer:
             (
                 deck_id,
                 card.card.type,
-                dumps(card.card.model_dump(exclude_none=True)),
+                content,
                 digest,
                 dumps(list(card.tags)),
                 card.source,

@@ -6,9 +6,12 @@ import json
 import unicodedata
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from quizzer.collection import Collection, day_date
-from quizzer.importer import ImportReport
+
+if TYPE_CHECKING:
+    from quizzer.importer import ImportReport
 
 
 def width(text: str) -> int:

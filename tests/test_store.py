@@ -30,7 +30,7 @@ def test_migrations_are_recorded(fresh_db: Path) -> None:
 
 
 def test_old_collection_is_backed_up_then_migrated(fresh_db: Path) -> None:
-    from quizzer.store import migrations
+    from quizzer.migrations import migrations
 
     conn = sqlite3.connect(fresh_db)
     conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
@@ -124,3 +124,9 @@ def test_backup_and_restore(fresh_db: Path, basic_deck: Path) -> None:
 def test_integrity_check_of_healthy_file(fresh_db: Path) -> None:
     with Store.open(fresh_db) as store:
         assert store.integrity_problems() == []
+
+
+def test_schema_version_counts_the_migrations() -> None:
+    from quizzer.migrations import migrations
+
+    assert len(migrations._migrations) == SCHEMA_VERSION
