@@ -541,9 +541,9 @@ def run_twice(
 
     Some non-determinism shows only between different parent processes (`torch.empty`
     contents, `id()`, addresses, `hash(str)`), so each worker is its own process. `jobs` is
-    per worker (default: half the cores plus two). Returns
-    both result lists in input order and the environment. `on_result(run_index, result)` is
-    called as results arrive, never from two threads at once.
+    per worker (default: half the cores plus two). Returns both result lists in input order
+    and the environment. `on_result(run_index, result)` is called as results arrive, never
+    from two threads at once. Raises RunnerError if a worker cannot start.
     """
     items = list(snippets)
     # two workers share the cores: about as many children in flight in all as one would use
@@ -565,6 +565,7 @@ def run_twice(
 
     def work(index: int) -> None:
         try:
+            workers[index].wait_ready()  # each begins as soon as it is warm
             outcomes[index] = workers[index].run(items, report(index))
         except BaseException as e:
             errors.append(e)
@@ -572,8 +573,6 @@ def run_twice(
     try:
         for worker in workers:
             worker.start()  # both import torch at the same time
-        for worker in workers:
-            worker.wait_ready()
         threads = [threading.Thread(target=work, args=(i,), daemon=True) for i in (0, 1)]
         for thread in threads:
             thread.start()

@@ -228,6 +228,8 @@ def test_a_missing_torch_is_a_sentence(tmp_path: Path, monkeypatch: pytest.Monke
     monkeypatch.setenv("PYTHONPATH", str(tmp_path))
     with pytest.raises(RunnerError, match=r"needs torch.*pip install torch"), Worker():
         pass
+    with pytest.raises(RunnerError, match=r"needs torch"):
+        run_twice([("a", "print(1)")])
 
 
 def test_bad_arguments() -> None:
