@@ -105,7 +105,10 @@ def main(ctx: click.Context, db: Path | None, builtin: bool) -> None:
     """
     ctx.obj = Options(db=db or default_db_path(), builtin=builtin)
     if ctx.invoked_subcommand is None:
-        ctx.invoke(status)
+        if sys.stdin.isatty() and sys.stdout.isatty():
+            _run_tui(ctx.obj)  # a person at a terminal studies; scripts and pipes get text
+        else:
+            ctx.invoke(status)
 
 
 def _pass_options(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -299,6 +302,38 @@ def status(opts: Options) -> None:
     with opts.collection() as col:
         for line in status_lines(col, now()):
             click.echo(line)
+
+
+def _run_tui(opts: Options, **mode: Any) -> None:
+    """Run the Textual app; when a review or quiz ends, print its summary to the shell."""
+    from quizzer.tui.app import run_app
+
+    for line in run_app(opts.db, builtin=opts.builtin, clock=now, **mode):
+        click.echo(line)
+
+
+@main.command("review")
+@click.option("--deck", help="Study this deck and its sub-decks (default: all decks).")
+@_pass_options
+def review(opts: Options, deck: str | None) -> None:
+    """Review today's cards in the terminal, then return to the shell."""
+    _run_tui(opts, start="review", deck=deck)
+
+
+@main.command("quiz")
+@click.option("--deck", help="Draw questions from this deck and its sub-decks.")
+@click.option(
+    "-n",
+    "questions",
+    type=click.IntRange(min=1),
+    default=20,
+    show_default=True,
+    help="How many questions.",
+)
+@_pass_options
+def quiz(opts: Options, deck: str | None, questions: int) -> None:
+    """A timed quiz apart from the review schedule; prints the score at the end."""
+    _run_tui(opts, start="quiz", deck=deck, questions=questions)
 
 
 @main.command("suspend")

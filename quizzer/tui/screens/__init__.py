@@ -1,0 +1,1 @@
+"""One module per screen; each is imported when first shown, so start-up stays fast."""

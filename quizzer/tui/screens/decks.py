@@ -1,0 +1,225 @@
+"""The start screen: the deck tree with today's new / due / drill counts and totals."""
+
+from __future__ import annotations
+
+import subprocess
+from datetime import date
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from quizzer.collection import DeckCounts, day_date
+
+if TYPE_CHECKING:
+    from quizzer.tui.app import QuizzerApp
+
+ALL_DECKS = ""  # the row key of "All decks"
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """`1 card`, `2 cards`."""
+    return f"{n} {word if n == 1 else many or word + 's'}"
+
+
+def when(day: date, today: date) -> str:
+    """`tomorrow (2026-05-02)`, `in 3 days (...)`."""
+    delta = (day - today).days
+    words = {0: "today", 1: "tomorrow"}.get(delta, f"in {delta} days")
+    return f"{words} ({day.isoformat()})"
+
+
+class DecksScreen(Screen[None]):
+    """Decks with their counts; Enter studies the selected deck, `a` everything due."""
+
+    BINDINGS = [  # noqa: RUF012 - Textual's class-level declaration
+        Binding("enter", "study_selected", "study"),
+        Binding("a", "study_all", "all due"),
+        Binding("t", "quiz", "quiz"),
+        Binding("b", "browse", "browse"),
+        Binding("s", "stats", "stats"),
+        Binding("v", "verify", "verify code", show=False),
+        Binding("r", "refresh", "refresh counts", show=False),
+        Binding("q", "quit", "quit"),
+    ]
+
+    class Verified(Message):
+        """`quizzer verify` ended: its exit code and last lines of output."""
+
+        def __init__(self, code: int, output: str) -> None:
+            super().__init__()
+            self.code = code
+            self.output = output
+
+    app: QuizzerApp
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="decks-title", classes="title")
+        table: DataTable[str | Text] = DataTable(
+            id="decks-table", cursor_type="row", zebra_stripes=True
+        )
+        yield table
+        yield Static("", id="decks-status", classes="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_column("deck", key="deck")
+        for name in ("new", "due", "drill", "total"):
+            table.add_column(Text(name, justify="right"), key=name)
+        self.refresh_counts()
+        table.focus()
+
+    def on_screen_resume(self) -> None:
+        """Counts change while studying: refresh them when coming back."""
+        self.refresh_counts()
+
+    def refresh_counts(self) -> None:
+        """Read today's numbers and fill the table and the status lines."""
+        col, now = self.app.col, self.app.now()
+        counts = col.counts(now)
+        total = col.totals(now)
+        today = day_date(col.day(now))
+        table = self.query_one(DataTable)
+        selected = self._selected_key()
+        table.clear()
+        table.add_row(*self._cells("All decks", total, bold=True), key=ALL_DECKS)
+        for c in counts:
+            depth = c.deck.count("::")
+            label = "  " * (depth + 1) + c.deck.rsplit("::", 1)[-1]
+            table.add_row(*self._cells(label, c), key=c.deck)
+        keys = [ALL_DECKS, *(c.deck for c in counts)]
+        if selected in keys:
+            table.move_cursor(row=keys.index(selected))
+        self.query_one("#decks-title", Static).update(
+            Text.assemble(
+                ("quizzer", "bold"),
+                f"  {col.path}  ·  study day {today.isoformat()}",
+            )
+        )
+        self.query_one("#decks-status", Static).update(self._status(total, today))
+
+    def _cells(self, label: str, c: DeckCounts, *, bold: bool = False) -> list[str | Text]:
+        style = "bold" if bold else ""
+        cells: list[str | Text] = [Text(label, style=style)]
+        for value, color in ((c.new, "primary"), (c.due, "success"), (c.drill, "warning")):
+            cells.append(
+                Text(
+                    str(value),
+                    style=f"{style} {self.app.color(color, 'white')}" if value else "dim",
+                    justify="right",
+                )
+            )
+        cells.append(Text(str(c.total), style=style, justify="right"))
+        return cells
+
+    def _status(self, total: DeckCounts, today: date) -> Text:
+        todo = total.new + total.due + total.drill
+        lines = Text()
+        if todo:
+            lines.append(
+                f"Today: {plural(todo, 'card')} to study ({total.due} due, {total.new} new, "
+                f"{total.drill} to drill). Enter studies the selected deck, a everything.",
+            )
+        else:
+            nxt = self.app.col.next_due_day(self.app.now())
+            lines.append("Nothing to study today. ", style="bold")
+            lines.append(
+                f"Next cards due {when(nxt, today)}." if nxt else "No card is scheduled yet."
+            )
+            lines.append(" t starts a quiz on the selected deck.")
+        if total.unverified:
+            lines.append("\n")
+            lines.append(
+                f"{plural(total.unverified, 'code card')} "
+                f"{'waits' if total.unverified == 1 else 'wait'} for a verified output and "
+                f"{'is' if total.unverified == 1 else 'are'} not shown: `quizzer verify` "
+                "fills them (v runs it now).",
+                style=self.app.color("warning", "yellow"),
+            )
+        if total.suspended:
+            lines.append(f"\n{total.suspended} suspended (browse with is:suspended).", style="dim")
+        return lines
+
+    def _selected_key(self) -> str | None:
+        table = self.query_one(DataTable)
+        if not table.row_count:
+            return None
+        row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
+        return row_key.value
+
+    def _selected_deck(self) -> str | None:
+        key = self._selected_key()
+        return key or None
+
+    # -- actions ----------------------------------------------------------------------------
+
+    @on(DataTable.RowSelected)
+    def _row_chosen(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.app.action_study(event.row_key.value or None)
+
+    def action_study_selected(self) -> None:
+        """Study the selected deck and its sub-decks."""
+        self.app.action_study(self._selected_deck())
+
+    def action_study_all(self) -> None:
+        """Study everything due in every deck."""
+        self.app.action_study(None)
+
+    def action_quiz(self) -> None:
+        """A quiz on the selected deck."""
+        self.app.action_quiz(self._selected_deck())
+
+    def action_browse(self) -> None:
+        """Browse the cards of the selected deck."""
+        deck = self._selected_deck()
+        self.app.action_browse(f'deck:"{deck}"' if deck else "")
+
+    def action_stats(self) -> None:
+        """Charts: reviews, forecast, decks, ease, quizzes."""
+        self.app.action_stats()
+
+    def action_refresh(self) -> None:
+        """Read the counts again."""
+        self.refresh_counts()
+
+    def action_quit(self) -> None:
+        """Leave quizzer."""
+        self.app.exit([])
+
+    def action_verify(self) -> None:
+        """Run `quizzer verify` in another process (torch is never loaded in this one)."""
+        self.notify("Verifying code cards in the background…", timeout=4)
+        self._verify()
+
+    @work(thread=True, exclusive=True, group="verify")
+    def _verify(self) -> None:
+        try:
+            done = subprocess.run(
+                self.app.verify_argv(), capture_output=True, text=True, check=False
+            )
+        except OSError as exc:
+            self.post_message(self.Verified(127, str(exc)))
+            return
+        self.post_message(self.Verified(done.returncode, (done.stdout + done.stderr).strip()))
+
+    @on(Verified)
+    def _verified(self, message: Verified) -> None:
+        lines = message.output.splitlines()
+        if message.code == 2 and "No such command" in message.output:
+            self.notify("This quizzer has no `verify` command yet.", severity="warning", timeout=8)
+            return
+        summary = "\n".join(lines[-3:]) or "done"
+        self.notify(
+            summary,
+            title="quizzer verify" + (" failed" if message.code else ""),
+            severity="error" if message.code else "information",
+            timeout=10,
+        )
+        self.refresh_counts()

@@ -1,0 +1,1 @@
+"""Widgets shared by the screens: card views, the grade bar, charts."""
