@@ -30,7 +30,7 @@ def render_scalar(value: str, indent: int, *, trimmed: bool = False) -> str:
     ignores a trailing newline, so a block is written `|` rather than `|-`."""
     lines = value.split("\n")
     printable = all(ch.isprintable() or ch == "\t" for line in lines for ch in line)
-    if len(lines) > 1 and printable and "\t" not in value:
+    if len(lines) > 1 and printable and "\t" not in value and value.strip():
         indicator = str(2) if lines[0].startswith(" ") else ""
         ends_once = value.endswith("\n") and not value.endswith("\n\n")
         chomp = "" if ends_once or (trimmed and not value.endswith("\n")) else "-"
