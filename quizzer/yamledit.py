@@ -30,10 +30,12 @@ def render_scalar(value: str, indent: int, *, trimmed: bool = False) -> str:
     ignores a trailing newline, so a block is written `|` rather than `|-`."""
     lines = value.split("\n")
     printable = all(ch.isprintable() or ch == "\t" for line in lines for ch in line)
-    if len(lines) > 1 and printable and "\t" not in value and value.strip():
-        indicator = str(2) if lines[0].startswith(" ") else ""
-        ends_once = value.endswith("\n") and not value.endswith("\n\n")
-        chomp = "" if ends_once or (trimmed and not value.endswith("\n")) else "-"
+    blockable = value.strip() and not any(line != line.rstrip() for line in lines)
+    if len(lines) > 1 and printable and "\t" not in value and blockable:
+        first = next(line for line in lines if line)
+        indicator = "2" if first.startswith(" ") else ""  # else YAML takes its spaces as indent
+        trailing = len(value) - len(value.rstrip("\n"))
+        chomp = {0: "" if trimmed else "-", 1: ""}.get(trailing, "+")
         if value.endswith("\n"):
             lines = lines[:-1]
         pad = " " * (indent + 2)
