@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +32,10 @@ _YAML = "tag:yaml.org,2002:"
 _SCALAR_TAGS = {_YAML + t for t in ("str", "int", "float", "bool", "null", "timestamp")}
 _CARD_ADAPTER: TypeAdapter[Card] = TypeAdapter(Card)
 _NULLS = frozenset({"", "~", "null", "Null", "NULL"})
+# Deck files nest four deep (file, cards, card, tags); libyaml's composer recurses in C and
+# crashes the process on tens of thousands of levels, so deeper files are refused first.
+MAX_DEPTH = 100
+_NOT_A_BRACKET = re.compile(r"[^\[\]{}]")
 _STR, _SEQ, _MAP = _YAML + "str", _YAML + "seq", _YAML + "map"
 _DEFAULT_TAGS = {yaml.ScalarNode: _STR, yaml.SequenceNode: _SEQ, yaml.MappingNode: _MAP}
 
@@ -194,6 +199,13 @@ class _FileLoader:
         self.problems.append(Problem(self.path, line, message, **kw))  # type: ignore[arg-type]
 
     def load(self) -> tuple[LoadedFile | None, list[Problem]]:
+        try:
+            return self._load()
+        except RecursionError:  # lists in lists in lists ... thousands deep
+            self.problems.append(Problem(self.path, 1, "the file nests too deeply"))
+            return None, self.problems
+
+    def _load(self) -> tuple[LoadedFile | None, list[Problem]]:
         root = self._compose()
         if root is None:
             return None, self.problems
@@ -218,6 +230,10 @@ class _FileLoader:
                 f"{exc.start}); save it as UTF-8",
             )
             return None
+        too_deep = _too_deep(text)
+        if too_deep is not None:
+            self.error(too_deep, f"the file nests more than {MAX_DEPTH} levels deep")
+            return None
         try:
             root = yaml.compose(text, Loader=_Loader)
         except yaml.MarkedYAMLError as exc:
@@ -231,10 +247,16 @@ class _FileLoader:
             self.error(mark.line + 1 if mark else None, message)
             return None
         except yaml.YAMLError as exc:  # ReaderError: a character YAML does not allow
-            line = getattr(exc, "position", None)
-            if line is not None:
-                line = text[:line].count("\n") + 1
-            self.error(line, f"YAML cannot read this file: {exc}")
+            position = getattr(exc, "position", None) or 0
+            character = getattr(exc, "character", None)
+            if isinstance(character, str):
+                character = ord(character)
+            what = (
+                f"the control character U+{character:04X} is not allowed in YAML"
+                if isinstance(character, int)
+                else f"YAML cannot read this file ({getattr(exc, 'reason', exc)})"
+            )
+            self.error(text[:position].count("\n") + 1, what)
             return None
         if root is None:
             self.error(1, "file is empty; a deck file needs 'deck' and 'cards'")
@@ -277,11 +299,14 @@ class _FileLoader:
             self.error(_line(cycle.node), "an alias refers to its own anchor (a loop)")
             return False
         except RecursionError:
-            self.error(None, "the file nests too deeply")
+            self.error(_line(root), "the file nests too deeply")
             return False
         if expanded > max(MAX_EXPANDED_VALUES, 10 * len(sizes)):
+            first_anchor = next(
+                (n for n, line in enumerate(self.data.splitlines(), 1) if b"&" in line), 1
+            )
             self.error(
-                None,
+                first_anchor,
                 f"aliases in this file expand to {expanded:,} values from {len(sizes):,} "
                 "written ones (an 'alias bomb'); deck files do not need such aliases",
             )
@@ -529,6 +554,34 @@ class _Refused(Exception):
 class _Cycle(Exception):
     def __init__(self, node: yaml.Node) -> None:
         self.node = node
+
+
+def _too_deep(text: str) -> int | None:
+    """The line where `text` nests deeper than MAX_DEPTH, if it does.
+
+    A cheap scan first (bracket balance, line length: deep nesting needs many brackets or a
+    very long line); only a suspicious file is walked through libyaml's event stream, which
+    is iterative and safe at any depth.
+    """
+    depth = peak = 0
+    for ch in _NOT_A_BRACKET.sub("", text):
+        depth += 1 if ch in "[{" else -1
+        peak = max(peak, depth)
+    longest = max(map(len, text.splitlines()), default=0)
+    if peak <= MAX_DEPTH and longest <= 2 * MAX_DEPTH:
+        return None
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=_Loader):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    return event.start_mark.line + 1
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.YAMLError:
+        return None  # composing reports the syntax error with its line
+    return None
 
 
 def _line(node: yaml.Node) -> int:

@@ -101,6 +101,8 @@ BAD_FILES: dict[str, tuple[bytes, str, int]] = {
     "custom tag": (b"deck: !secret x\ncards: []\n", "!secret is refused", 1),
     "alias loop": (b"deck: x\ncards: &c [*c]\n", "refers to its own anchor", 2),
     "two documents": (b"deck: x\ncards: []\n---\ndeck: y\n", "one YAML document", 3),
+    "control character": (b"deck: x\ncards: []\nz: \x07\n", "U+0007 is not allowed", 3),
+    "deep nesting": (b"deck: x\ncards: " + b"[" * 50_000 + b"]" * 50_000, "nests more than", 2),
     "card is a list": (b"deck: x\ncards:\n  - [a, b]\n", "card #1 is a list", 3),
     "tags not a list": (
         b"deck: x\ncards:\n  - id: a\n    type: basic\n    front: f\n    back: b\n"
