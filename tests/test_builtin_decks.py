@@ -1,12 +1,16 @@
 """The built-in decks in `decks/`: they load, they are big enough, and they cover CONTENT.md.
 
-Fast: YAML + pydantic only, no torch. Whether each code card's `output` is the verified one is
-checked elsewhere (after `quizzer verify --fix`), not here.
+Fast: YAML + pydantic only, no torch in this process. `quizzer check decks/` runs as a
+subprocess; `quizzer verify decks/` (which runs every code card with torch, in its own worker)
+is marked slow, so a torch upgrade that changes an output fails CI. Whether every code card has
+an `output` at all is checked elsewhere.
 """
 
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -374,3 +378,24 @@ def test_content_items_match_content_md():
     }
     assert by_prefix == dict(mine)
     assert sum(bullets.values()) == len(CONTENT_ITEMS), bullets
+
+
+# ---- the command-line checks, as a user runs them ----
+
+
+def _quizzer(*args: str, db: Path) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "quizzer", "--db", str(db), "--no-builtin", *args]
+    return subprocess.run(command, capture_output=True, text=True, cwd=ROOT, timeout=600)
+
+
+def test_quizzer_check_passes(tmp_path: Path):
+    result = _quizzer("check", str(DECKS_DIR), db=tmp_path / "collection.db")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no errors" in result.stdout
+
+
+@pytest.mark.slow
+def test_quizzer_verify_passes(tmp_path: Path):
+    """Every code card prints exactly its stored output with the installed torch."""
+    result = _quizzer("verify", "--timeout", "60", str(DECKS_DIR), db=tmp_path / "collection.db")
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
