@@ -399,3 +399,8 @@ def test_quizzer_verify_passes(tmp_path: Path):
     """Every code card prints exactly its stored output with the installed torch."""
     result = _quizzer("verify", "--timeout", "60", str(DECKS_DIR), db=tmp_path / "collection.db")
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+
+
+def test_every_code_card_has_an_output_written_by_verify():
+    missing = [c.id for _, c in ALL_CARDS if isinstance(c, CodeCard) and c.output is None]
+    assert missing == [], "run `quizzer verify --fix decks/`"
