@@ -13,17 +13,17 @@ Pure service code: queries go through the collection's store; no textual here.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from quizzer.collection import Collection, ReviewItem, day_date, to_ms
+from quizzer.collection import Collection, ReviewItem, day_date
 from quizzer.models import CARD_KINDS
 
 FLAGS = ("due", "new", "suspended", "unverified", "drill")
 DEFAULT_LIMIT = 500
 
+_FIELDS = ("deck", "tag", "is", "kind", "id")
 _TERM = re.compile(r'(-?)(?:(\w+):)?(?:"([^"]*)"?|(\S+))')
 
 
@@ -58,7 +58,9 @@ def parse_query(text: str) -> Query:
         negated, name, quoted, bare = match.groups()
         value = quoted if quoted is not None else bare or ""
         name = (name or "").lower()
-        if name and name not in ("deck", "tag", "is", "kind", "id"):
+        if not name and value.endswith(":") and value[:-1].lower() in _FIELDS:
+            name, value = value[:-1].lower(), ""  # `deck:` typed, its value not yet
+        if name and name not in _FIELDS:
             # `word:thing` with an unknown field is a plain word (e.g. `x[0:2]` has no field)
             value, name = f"{name}:{value}", ""
         if not value.strip():
@@ -256,16 +258,6 @@ def relative_day(day: date | None, today: date) -> str:
     return f"{-delta} d ago"
 
 
-def today(col: Collection, now: datetime) -> date:
-    """The calendar date of the study day of `now`."""
-    return day_date(col.day(now))
-
-
-def items_of(rows: Sequence[BrowseRow]) -> list[tuple[str, int]]:
-    """(card id, ord) of rows, e.g. to suspend or requeue them."""
-    return [(r.card_id, r.ord) for r in rows]
-
-
 __all__ = [
     "BrowseResult",
     "BrowseRow",
@@ -277,5 +269,4 @@ __all__ = [
     "parse_query",
     "relative_day",
     "search",
-    "to_ms",
 ]

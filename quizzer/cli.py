@@ -306,7 +306,7 @@ def status(opts: Options) -> None:
 
 def _run_tui(opts: Options, **mode: Any) -> None:
     """Run the Textual app; when a review or quiz ends, print its summary to the shell."""
-    from quizzer.tui.app import run_app
+    from quizzer.tui import run_app
 
     for line in run_app(opts.db, builtin=opts.builtin, clock=now, **mode):
         click.echo(line)

@@ -24,6 +24,8 @@ from textual.screen import Screen
 
 from quizzer.collection import Collection
 from quizzer.errors import QuizzerError
+from quizzer.tui import local_now, run_app
+from quizzer.tui.prefetch import Prefetch
 
 if TYPE_CHECKING:
     from quizzer.mathtext import TextStyles
@@ -31,11 +33,6 @@ if TYPE_CHECKING:
 
 Clock = Callable[[], datetime]
 START_SCREENS = ("decks", "review", "quiz")
-
-
-def local_now() -> datetime:
-    """The current local time, timezone-aware."""
-    return datetime.now().astimezone()
 
 
 @dataclass
@@ -69,12 +66,15 @@ class QuizzerApp(App[list[str]]):
         mode: Mode,
         clock: Clock = local_now,
         quiz: Quiz | None = None,
+        prefetch: Prefetch | None = None,
     ) -> None:
         super().__init__()
         self.col = col
         self.mode = mode
         self.clock = clock
         self._first_quiz = quiz
+        self.prefetch = prefetch
+        """Deck counts read while the app started (used once, by the first Decks screen)."""
         self.run_editor: Callable[[Path, int], int] = self._run_editor
         """Runs `$EDITOR +LINE FILE` with the app suspended; tests replace it."""
         self.result_lines: list[str] = []
@@ -270,6 +270,7 @@ def create_app(
     deck: str | None = None,
     questions: int = 20,
     clock: Clock = local_now,
+    prefetch: Prefetch | None = None,
 ) -> QuizzerApp:
     """Open the collection and build the app. `start` is `decks`, `review` or `quiz`.
 
@@ -290,21 +291,9 @@ def create_app(
     except BaseException:
         col.close()
         raise
-    return QuizzerApp(col, mode=Mode(start, deck, questions), clock=clock, quiz=quiz)
-
-
-def run_app(
-    db_path: Path | str,
-    *,
-    builtin: bool = True,
-    start: str = "decks",
-    deck: str | None = None,
-    questions: int = 20,
-    clock: Clock = local_now,
-) -> list[str]:
-    """Run the app in the terminal; returns lines to print when it ends (a summary)."""
-    app = create_app(
-        db_path, builtin=builtin, start=start, deck=deck, questions=questions, clock=clock
+    return QuizzerApp(
+        col, mode=Mode(start, deck, questions), clock=clock, quiz=quiz, prefetch=prefetch
     )
-    result = app.run()
-    return list(result or app.result_lines)
+
+
+__all__ = ["QuizzerApp", "create_app", "local_now", "run_app"]

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import subprocess
-from datetime import date
+from concurrent.futures import Future
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -14,12 +15,28 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from quizzer.collection import DeckCounts, day_date
+from quizzer.collection import Collection, DeckCounts, day_date
 
 if TYPE_CHECKING:
     from quizzer.tui.app import QuizzerApp
 
 ALL_DECKS = ""  # the row key of "All decks"
+PREFETCH_WAIT = 30.0  # seconds: the counts query of a huge collection, at most
+
+
+def _sum(counts: list[DeckCounts]) -> DeckCounts:
+    """The top-level decks added up (new is capped by the daily limit only in `totals`, which
+    replaces this row as soon as a worker has read it)."""
+    roots = [c for c in counts if "::" not in c.deck]
+    return DeckCounts(
+        deck="",
+        new=sum(c.new for c in roots),
+        due=sum(c.due for c in roots),
+        drill=sum(c.drill for c in roots),
+        suspended=sum(c.suspended for c in roots),
+        unverified=sum(c.unverified for c in roots),
+        total=sum(c.total for c in roots),
+    )
 
 
 def plural(n: int, word: str, many: str | None = None) -> str:
@@ -48,6 +65,15 @@ class DecksScreen(Screen[None]):
         Binding("q", "quit", "quit"),
     ]
 
+    class StatusRead(Message):
+        """Totals and the next due day, read by a worker."""
+
+        def __init__(self, total: DeckCounts, next_due: date | None, today: date) -> None:
+            super().__init__()
+            self.total = total
+            self.next_due = next_due
+            self.today = today
+
     class Verified(Message):
         """`quizzer verify` ended: its exit code and last lines of output."""
 
@@ -57,6 +83,12 @@ class DecksScreen(Screen[None]):
             self.output = output
 
     app: QuizzerApp
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._prefetched_totals: Future[DeckCounts] | None = None
+        self.status_ready = False  # the status lines have been filled (tests wait for it)
+        self._left = False
 
     def compose(self) -> ComposeResult:
         yield Static("", id="decks-title", classes="title")
@@ -75,20 +107,39 @@ class DecksScreen(Screen[None]):
         self.refresh_counts()
         table.focus()
 
+    def on_screen_suspend(self) -> None:
+        """Another screen comes on top (a review, a quiz...)."""
+        self._left = True
+
     def on_screen_resume(self) -> None:
-        """Counts change while studying: refresh them when coming back."""
-        self.refresh_counts()
+        """Counts change while studying: refresh them when coming back (not on first show)."""
+        if self._left:
+            self._left = False
+            self.refresh_counts()
+
+    def _counts(self, now: datetime) -> list[DeckCounts]:
+        """Today's counts: read while the app started if that was for the same day."""
+        col = self.app.col
+        prefetch, self.app.prefetch = self.app.prefetch, None
+        if prefetch is not None:
+            try:
+                counts, day = prefetch.counts.result(timeout=PREFETCH_WAIT)
+            except Exception:  # any trouble there: read them here instead
+                counts, day = None, None
+            if counts is not None and day == col.day(now):
+                self._prefetched_totals = prefetch.totals
+                return counts
+        return col.counts(now)
 
     def refresh_counts(self) -> None:
-        """Read today's numbers and fill the table and the status lines."""
+        """Read today's numbers and fill the table; the status lines follow from a worker."""
         col, now = self.app.col, self.app.now()
-        counts = col.counts(now)
-        total = col.totals(now)
+        counts = self._counts(now)
         today = day_date(col.day(now))
         table = self.query_one(DataTable)
         selected = self._selected_key()
         table.clear()
-        table.add_row(*self._cells("All decks", total, bold=True), key=ALL_DECKS)
+        table.add_row(*self._cells("All decks", _sum(counts), bold=True), key=ALL_DECKS)
         for c in counts:
             depth = c.deck.count("::")
             label = "  " * (depth + 1) + c.deck.rsplit("::", 1)[-1]
@@ -102,7 +153,30 @@ class DecksScreen(Screen[None]):
                 f"  {col.path}  ·  study day {today.isoformat()}",
             )
         )
-        self.query_one("#decks-status", Static).update(self._status(total, today))
+        self._load_status(now, self._prefetched_totals)
+        self._prefetched_totals = None
+
+    @work(thread=True, exclusive=True, group="status")
+    def _load_status(self, now: datetime, ready: Future[DeckCounts] | None) -> None:
+        """Totals and the next due day, on a connection of the worker's own."""
+        with Collection.open(self.app.col.path, import_builtin=False) as col:
+            total = ready.result() if ready is not None else col.totals(now)
+            nxt = col.next_due_day(now)
+            self.post_message(self.StatusRead(total, nxt, day_date(col.day(now))))
+
+    @on(StatusRead)
+    def _status_read(self, message: StatusRead) -> None:
+        table = self.query_one(DataTable)
+        if table.row_count:
+            for column, value in zip(
+                ("new", "due", "drill", "total"),
+                self._cells("", message.total, bold=True)[1:],
+                strict=True,
+            ):
+                table.update_cell(ALL_DECKS, column, value)
+        status = self._status(message.total, message.next_due, message.today)
+        self.query_one("#decks-status", Static).update(status)
+        self.status_ready = True
 
     def _cells(self, label: str, c: DeckCounts, *, bold: bool = False) -> list[str | Text]:
         style = "bold" if bold else ""
@@ -118,7 +192,7 @@ class DecksScreen(Screen[None]):
         cells.append(Text(str(c.total), style=style, justify="right"))
         return cells
 
-    def _status(self, total: DeckCounts, today: date) -> Text:
+    def _status(self, total: DeckCounts, nxt: date | None, today: date) -> Text:
         todo = total.new + total.due + total.drill
         lines = Text()
         if todo:
@@ -127,7 +201,6 @@ class DecksScreen(Screen[None]):
                 f"{total.drill} to drill). Enter studies the selected deck, a everything.",
             )
         else:
-            nxt = self.app.col.next_due_day(self.app.now())
             lines.append("Nothing to study today. ", style="bold")
             lines.append(
                 f"Next cards due {when(nxt, today)}." if nxt else "No card is scheduled yet."

@@ -1,0 +1,41 @@
+"""Today's deck counts read in a thread while the app starts (no textual imported here)."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import Future
+from datetime import datetime
+from pathlib import Path
+
+from quizzer.collection import Collection, DeckCounts
+
+
+class Prefetch:
+    """Counts for one moment, computed on a connection of the thread's own."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+        self.counts: Future[tuple[list[DeckCounts], int]] = Future()
+        self.totals: Future[DeckCounts] = Future()
+
+    @classmethod
+    def start(cls, db_path: Path, now: datetime) -> Prefetch | None:
+        """Start reading an existing collection's counts; None for a new collection (it gets
+        the built-in decks first, so there is nothing to read yet)."""
+        if not db_path.expanduser().is_file():
+            return None
+        prefetch = cls(now)
+        threading.Thread(
+            target=prefetch._run, args=(db_path.expanduser(),), name="prefetch", daemon=True
+        ).start()
+        return prefetch
+
+    def _run(self, db_path: Path) -> None:
+        try:
+            with Collection.open(db_path, import_builtin=False) as col:
+                self.counts.set_result((col.counts(self.now), col.day(self.now)))
+                self.totals.set_result(col.totals(self.now))
+        except BaseException as exc:  # the app reads the counts itself then
+            for future in (self.counts, self.totals):
+                if not future.done():
+                    future.set_exception(exc)
