@@ -125,8 +125,8 @@ def check(paths: tuple[Path, ...]) -> None:
     from quizzer.decks import load
 
     result = load(paths)
-    for problem in result.problems:
-        click.echo(str(problem), err=not problem.warning)
+    for problem in sorted(result.problems, key=lambda p: (str(p.path), p.line or 0)):
+        click.echo(str(problem), err=True)
     cards = len(result.cards)
     if result.errors:
         n = len(result.errors)

@@ -370,11 +370,14 @@ class _FileLoader:
             raise _Refused(node, f"the tag {_short_tag(tag)} is not allowed here")
         return {key: self._value(value) for key, _, value in self._pairs(node)}
 
-    def _mapping(self, node: yaml.MappingNode) -> tuple[dict[str, object], dict[str, yaml.Node]]:
-        """A mapping's plain values and, per key, the node of its value (for lines)."""
+    def _mapping(
+        self, pairs: list[tuple[str, yaml.Node, yaml.Node]]
+    ) -> tuple[dict[str, object], dict[str, yaml.Node]]:
+        """Plain values of a mapping's pairs and, per key, the node of its value and (as
+        `key:key`) of its key, for lines."""
         values: dict[str, object] = {}
         nodes: dict[str, yaml.Node] = {}
-        for key, key_node, value_node in self._pairs(node):
+        for key, key_node, value_node in pairs:
             try:
                 values[key] = self._value(value_node)
             except _Refused as refused:
@@ -389,18 +392,9 @@ class _FileLoader:
     def _split_root(
         self, root: yaml.MappingNode
     ) -> tuple[tuple[dict[str, object], dict[str, yaml.Node]], list[yaml.Node] | None]:
-        header_pairs = [(k, kn, vn) for k, kn, vn in self._pairs(root) if k != "cards"]
-        cards = [(kn, vn) for k, kn, vn in self._pairs(root) if k == "cards"]
-        values: dict[str, object] = {}
-        nodes: dict[str, yaml.Node] = {}
-        for key, key_node, value_node in header_pairs:
-            try:
-                values[key] = self._value(value_node)
-            except _Refused as refused:
-                self.error(_line(refused.node), refused.message, field=key)
-                continue
-            nodes[key] = value_node
-            nodes[f"{key}:key"] = key_node
+        pairs = self._pairs(root)
+        values, nodes = self._mapping([p for p in pairs if p[0] != "cards"])
+        cards = [(kn, vn) for k, kn, vn in pairs if k == "cards"]
         if not cards:
             self.error(
                 _line(root),
@@ -466,7 +460,7 @@ class _FileLoader:
                 )
                 continue
             before = len(self.problems)
-            values, nodes = self._mapping(node)
+            values, nodes = self._mapping(self._pairs(node))
             raw_id = values.get("id")
             label = {"card_id": raw_id} if isinstance(raw_id, str) else {"card_index": index}
             if len(self.problems) > before:

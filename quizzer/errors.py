@@ -53,6 +53,7 @@ class DeckError(QuizzerError):
     """Deck files have errors; nothing was written. Holds every problem found."""
 
     def __init__(self, problems: list[Problem]) -> None:
+        problems = sorted(problems, key=lambda p: (str(p.path), p.line or 0))
         self.problems = problems
         errors = [p for p in problems if not p.warning]
         count = len(errors)
