@@ -114,18 +114,24 @@ class QuizzerApp(App[list[str]]):
     # -- screens -----------------------------------------------------------------------------
 
     def get_default_screen(self) -> Screen[Any]:
-        """The first screen: Decks, or directly a review or a quiz."""
-        if self.mode.start == "review":
-            from quizzer.tui.screens.review import ReviewScreen
-
-            return ReviewScreen(self.mode.deck)
-        if self.mode.start == "quiz" and self._first_quiz is not None:
-            from quizzer.tui.screens.quiz import QuizScreen
-
-            return QuizScreen(self._first_quiz)
+        """The first screen: Decks (a review or a quiz is pushed over a blank one on mount,
+        so that it can be replaced by its summary like any other screen)."""
+        if self.mode.start != "decks":
+            return Screen(id="_default")
         from quizzer.tui.screens.decks import DecksScreen
 
         return DecksScreen()
+
+    def on_mount(self) -> None:
+        """`quizzer review` and `quizzer quiz` open their screen directly."""
+        if self.mode.start == "review":
+            from quizzer.tui.screens.review import ReviewScreen
+
+            self.push_screen(ReviewScreen(self.mode.deck))
+        elif self.mode.start == "quiz" and self._first_quiz is not None:
+            from quizzer.tui.screens.quiz import QuizScreen
+
+            self.push_screen(QuizScreen(self._first_quiz))
 
     def finish(self, lines: Iterable[str]) -> None:
         """End a review or quiz: back to Decks, or to the shell with `lines` to print."""

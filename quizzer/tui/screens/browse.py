@@ -67,6 +67,7 @@ class BrowseScreen(Screen[None]):
             id="browse-table", cursor_type="row", zebra_stripes=True
         )
         yield table
+        yield Static("", id="browse-preview")
         yield Static("", id="browse-status", classes="status")
         yield Footer()
 
@@ -145,6 +146,18 @@ class BrowseScreen(Screen[None]):
         if result.query.problems:
             line.append("  ·  " + "; ".join(result.query.problems), style="bold")
         self.query_one("#browse-status", Static).update(line)
+
+    @on(DataTable.RowHighlighted)
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        """The highlighted card's text under the table (the text column may be off-screen)."""
+        row = self._current()
+        preview = Text()
+        if row is not None:
+            preview.append(row.key, style="bold")
+            preview.append("  " + _snippet(row.text, 400))
+        preview.no_wrap = True
+        preview.overflow = "ellipsis"
+        self.query_one("#browse-preview", Static).update(preview)
 
     # -- actions -----------------------------------------------------------------------------
 

@@ -147,12 +147,12 @@ class DecksScreen(Screen[None]):
         keys = [ALL_DECKS, *(c.deck for c in counts)]
         if selected in keys:
             table.move_cursor(row=keys.index(selected))
-        self.query_one("#decks-title", Static).update(
-            Text.assemble(
-                ("quizzer", "bold"),
-                f"  {col.path}  ·  study day {today.isoformat()}",
-            )
+        title = Text.assemble(
+            ("quizzer", "bold"), f"  study day {today.isoformat()}  ·  {col.path}"
         )
+        title.no_wrap = True
+        title.overflow = "ellipsis"
+        self.query_one("#decks-title", Static).update(title)
         self._load_status(now, self._prefetched_totals)
         self._prefetched_totals = None
 

@@ -201,9 +201,10 @@ class ReviewScreen(Screen[None]):
         header = Text.assemble(
             ("Review", "bold"),
             f"  {self.deck or 'all decks'}  ·  {self.session.answered} done · {left} left  ·  ",
-            (item.deck, "italic"),
-            f"  ·  {item.kind} · {status}",
+            (f"{item.kind} · {status}", "bold"),
         )
+        if item.deck != self.deck:  # studying a parent deck: say which sub-deck this is from
+            header.append(f"  ·  {item.deck}", style="italic")
         self.query_one("#review-header", Static).update(header)
         self.query_one("#review-hint", Static).update(self._hint(item, phase))
         bar = self.query_one(GradeBar)
