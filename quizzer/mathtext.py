@@ -27,6 +27,9 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+    from rich.console import Console, ConsoleOptions, RenderResult
+    from rich.measure import Measurement
     from rich.style import Style
     from rich.text import Text
 
@@ -824,7 +827,7 @@ def gap(label: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _markdown_parser():
+def _markdown_parser() -> MarkdownIt:
     from markdown_it import MarkdownIt
 
     return MarkdownIt("commonmark", {"html": False}).disable(["html_inline", "html_block"])
@@ -1087,10 +1090,10 @@ class WrappedText:
                 out.append(piece)
         return out
 
-    def __rich_console__(self, console, options):
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         yield from self.lines(options.max_width)
 
-    def __rich_measure__(self, console, options):
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
         from rich.measure import Measurement
 
         widest = max((sum(_cells(c) for c in ln) for ln in self.text.plain.split("\n")), default=0)
