@@ -12,12 +12,13 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from quizzer.browse import BrowseResult, BrowseRow, relative_day, search
 from quizzer.collection import Collection, day_date
 from quizzer.errors import QuizzerError
 from quizzer.mathtext import plain
+from quizzer.tui.widgets.keybar import KeyBar
 
 if TYPE_CHECKING:
     from quizzer.tui.app import QuizzerApp
@@ -69,7 +70,7 @@ class BrowseScreen(Screen[None]):
         yield table
         yield Static("", id="browse-preview")
         yield Static("", id="browse-status", classes="status")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

@@ -11,13 +11,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from quizzer.browse import CardDetail, card_detail
 from quizzer.errors import QuizzerError
 from quizzer.models import ChoiceCard, CodeCard
 from quizzer.tui.widgets import card as cardview
 from quizzer.tui.widgets.card import Colors
+from quizzer.tui.widgets.keybar import KeyBar
 
 if TYPE_CHECKING:
     from quizzer.tui.app import QuizzerApp
@@ -80,7 +81,7 @@ class CardScreen(ModalScreen[None]):
                 yield Static("", id="card-detail-card")
                 yield Static(Text("Review history", style="bold"), id="card-history-title")
                 yield DataTable(id="card-history", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

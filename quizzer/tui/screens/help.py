@@ -11,7 +11,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
+
+from quizzer.tui.widgets.keybar import KeyBar
 
 if TYPE_CHECKING:
     from quizzer.tui.app import QuizzerApp
@@ -100,7 +102,7 @@ class HelpScreen(ModalScreen[None]):
             parts += [Text(""), Text(NOTES[name])]
         with Vertical(id="help-box"), VerticalScroll():
             yield Static(Group(*parts), id="help-text")
-        yield Footer()
+        yield KeyBar()
 
     def action_close(self) -> None:
         """Back to the screen."""

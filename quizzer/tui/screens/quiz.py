@@ -19,7 +19,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Footer, Input, Static, TextArea
+from textual.widgets import DataTable, Input, Static, TextArea
 
 from quizzer.answers import Verdict
 from quizzer.collection import to_ms
@@ -28,6 +28,7 @@ from quizzer.quiz import ANSWER_SEPARATOR, Quiz, QuizAnswer, check
 from quizzer.tui.screens.review import duration_text
 from quizzer.tui.widgets import card as cardview
 from quizzer.tui.widgets.card import LETTERS, CardView, Colors
+from quizzer.tui.widgets.keybar import KeyBar
 
 if TYPE_CHECKING:
     from quizzer.tui.app import QuizzerApp
@@ -116,7 +117,7 @@ class QuizScreen(Screen[None]):
         yield Static("", id="quiz-header")
         yield CardView(id="card")
         yield Static("", id="quiz-hint")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.quiz.started = self.app.now()
@@ -372,7 +373,7 @@ class QuizResultScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Static("", id="result-top")
         yield DataTable(id="result-misses", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

@@ -21,7 +21,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Static, TextArea
+from textual.widgets import Static, TextArea
 
 from quizzer.answers import Verdict, check_choice, check_code_output, propose_grade
 from quizzer.collection import Collection, ReviewItem, day_date, to_ms
@@ -31,6 +31,7 @@ from quizzer.session import SessionSummary, StudySession
 from quizzer.tui.widgets import card as cardview
 from quizzer.tui.widgets.card import LETTERS, CardView, Colors
 from quizzer.tui.widgets.gradebar import GRADE_WORDS, GradeBar
+from quizzer.tui.widgets.keybar import KeyBar
 
 if TYPE_CHECKING:
     from quizzer.importer import ImportReport
@@ -136,7 +137,7 @@ class ReviewScreen(Screen[None]):
         yield CardView(id="card")
         yield Static("", id="review-hint")
         yield GradeBar(id="grades")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         col, now = self.app.col, self.app.now()

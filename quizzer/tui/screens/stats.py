@@ -14,12 +14,13 @@ from textual.binding import Binding
 from textual.containers import Container, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
 from quizzer.collection import Collection
 from quizzer.stats import Stats, collect
 from quizzer.tui.widgets.charts import Bars, Heatmap
+from quizzer.tui.widgets.keybar import KeyBar
 
 if TYPE_CHECKING:
     from quizzer.tui.app import QuizzerApp
@@ -70,7 +71,7 @@ class StatsScreen(Screen[None]):
                     yield PlotextPlot(id="chart-ease")
                 with Vertical(classes="chart-box", id="box-quiz"):
                     yield PlotextPlot(id="chart-quiz")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         titles = {

@@ -9,9 +9,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from quizzer.session import SessionSummary
+from quizzer.tui.widgets.keybar import KeyBar
 
 if TYPE_CHECKING:
     from quizzer.tui.app import QuizzerApp
@@ -49,7 +50,7 @@ class SummaryScreen(Screen[None]):
         body.append("\n\nEnter closes.", style="dim")
         with Vertical(id="summary-box"):
             yield Static(body, id="summary-text")
-        yield Footer()
+        yield KeyBar()
 
     def action_close(self) -> None:
         """Back to the decks (or to the shell after `quizzer review`)."""
