@@ -19,15 +19,18 @@ inline styles, so it looks the same on every Anki client.
 
 from __future__ import annotations
 
+import builtins
 import hashlib
 import itertools
+import json
+import keyword
 import os
 import re
 import sqlite3
 import tempfile
 import zipfile
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -35,12 +38,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import genanki
+from genanki.apkg_col import APKG_COL
+from genanki.apkg_schema import APKG_SCHEMA
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
 from markdown_it.rules_inline import StateInline
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
+from pygments.lexer import Lexer
 from pygments.lexers import PythonLexer
+from pygments.token import Token
 
 from quizzer import cloze
 from quizzer.errors import QuizzerError
@@ -67,66 +74,74 @@ Progress = Callable[[int, int], None]
 
 # -- rendering: Markdown, math, cloze ------------------------------------------------------
 
-# A text without any of these renders as itself (escaped): no Markdown, no math. Checking
-# first skips the parser for most short texts, which matters for 10,000-card exports; a
-# property test holds the shortcut equal to the full rendering.
-_NEEDS_MARKDOWN = re.compile(r"[\\`*_\[\]<>&$!~{}|#\n\r\t\x00]|^[\s+=\-]|^\d+[.)]|\s$")
+# Texts that need no Markdown parser: most card texts are a single line of words and math.
+# Rendering them directly (escaped words, MathJax math) skips the parser, which matters for
+# 10,000-card exports; a property test holds the shortcut equal to the full rendering.
+# `_BLOCK` is anything that can make blocks or be trimmed; `_INLINE` is what Markdown reads
+# inline outside math (a `{`, `:`, `}`, `|` or `~` is just text in CommonMark).
+_BLOCK = re.compile(r"[\n\r\t\x00]|^[\s#>+=~\-]|^\d+[.)]|\s$")
+_INLINE = re.compile(r"[\\`*_\[\]<&!]")
 
 
-def _math_rule(state: StateInline, silent: bool) -> bool:
-    """Inline math: `$$...$$` (display) and `$...$` (inline), pandoc's rules for the latter.
+def _math_span(src: str, start: int, end: int) -> tuple[bool, str, int] | None:
+    """The math starting at the `$` at `start`: (display?, its LaTeX, where it ends), or None.
 
-    An inline opening `$` must be followed by a non-space; its closing `$` must follow a
-    non-space and not be followed by a digit. So `$5 and $10` stays text, and `\\$` (the
-    escape rule) is a literal dollar. A `$` inside a code span never gets here: the
-    backtick rule consumes the span first.
+    `$$...$$` is display math. For `$...$`, pandoc's rules: the opening `$` is followed by a
+    non-space, the closing `$` follows a non-space and is not followed by a digit. So
+    `$5 and $10` is no math. A `\\$` is no delimiter.
     """
-    src, start, end = state.src, state.pos, state.posMax
-    if src[start] != "$":
-        return False
     if src.startswith("$$", start):
         close = src.find("$$", start + 2, end)
         if close == -1 or not src[start + 2 : close].strip():
-            return False
-        if not silent:
-            token = state.push("math_display", "", 0)
-            token.content = src[start + 2 : close]
-        state.pos = close + 2
-        return True
+            return None
+        return True, src[start + 2 : close], close + 2
     first = start + 1
     if first >= end or src[first].isspace():
-        return False
+        return None
     pos = first
     while True:
         close = src.find("$", pos, end)
         if close == -1:
-            return False
+            return None
         backslashes = close - len(src[:close].rstrip("\\"))
         followed_by_digit = close + 1 < end and src[close + 1].isdigit()
         if backslashes % 2 == 0 and not src[close - 1].isspace() and not followed_by_digit:
-            break
+            return False, src[first:close], close + 1
         pos = close + 1
+
+
+def _mathjax(display: bool, latex: str) -> str:
+    return ("\\[" if display else "\\(") + escapeHtml(latex) + ("\\]" if display else "\\)")
+
+
+def _math_rule(state: StateInline, silent: bool) -> bool:
+    """markdown-it inline rule for `_math_span`. A `$` inside a code span never gets here:
+    the backtick rule consumes the span first; `\\$` is the escape rule's literal dollar."""
+    if state.src[state.pos] != "$":
+        return False
+    span = _math_span(state.src, state.pos, state.posMax)
+    if span is None:
+        return False
+    display, latex, after = span
     if not silent:
-        token = state.push("math_inline", "", 0)
-        token.content = src[first:close]
-    state.pos = close + 1
+        token = state.push("math", "", 0)
+        token.content = latex
+        token.meta = {"display": display}
+    state.pos = after
     return True
 
 
 def _markdown() -> MarkdownIt:
-    # Raw HTML in a card is shown as text (`html` off): authors write `<` and mean it. A line
-    # break in a card's YAML is meant as one (`breaks`).
-    md = MarkdownIt("commonmark", {"html": False, "breaks": True}).enable(
-        ["table", "strikethrough"]
-    )
+    # Plain CommonMark: cards use no extension (tables, strikethrough), and every rule costs
+    # time on 10,000 cards. Raw HTML in a card is shown as text (`html` off): authors write
+    # `<` and mean it. A line break in a card's YAML is meant as one (`breaks`).
+    md = MarkdownIt("commonmark", {"html": False, "breaks": True})
     md.inline.ruler.before("escape", "math", _math_rule)
     md.add_render_rule(
-        "math_inline",
-        lambda self, tokens, idx, options, env: "\\(" + escapeHtml(tokens[idx].content) + "\\)",
-    )
-    md.add_render_rule(
-        "math_display",
-        lambda self, tokens, idx, options, env: "\\[" + escapeHtml(tokens[idx].content) + "\\]",
+        "math",
+        lambda self, tokens, idx, options, env: _mathjax(
+            tokens[idx].meta["display"], tokens[idx].content
+        ),
     )
     return md
 
@@ -144,13 +159,25 @@ def render_markdown(text: str) -> str:
     too). A single paragraph comes out without `<p>` (no extra margins in a field);
     several blocks keep their tags.
     """
-    if not _NEEDS_MARKDOWN.search(text):
-        return escapeHtml(text)
-    return _render_full(text)
+    if _BLOCK.search(text):
+        return _render_full(text)
+    out, pos = [], 0
+    while (dollar := text.find("$", pos)) != -1:
+        words = text[pos:dollar]
+        span = _math_span(text, dollar, len(text))
+        if span is None or _INLINE.search(words):
+            return _render_full(text)
+        out.append(escapeHtml(words))
+        out.append(_mathjax(span[0], span[1]))
+        pos = span[2]
+    if _INLINE.search(text, pos):
+        return _render_full(text)
+    out.append(escapeHtml(text[pos:]))
+    return "".join(out)
 
 
 def _render_full(text: str) -> str:
-    """`render_markdown` without the plain-text shortcut."""
+    """`render_markdown` through the Markdown parser, without the shortcut."""
     tokens = _MD.parse(text)
     single = len(tokens) == 3 and tokens[0].type == "paragraph_open"
     if single and tokens[2].type == "paragraph_close":
@@ -160,7 +187,121 @@ def _render_full(text: str) -> str:
     return html
 
 
-_LEXER = PythonLexer()
+_PYGMENTS_PYTHON = PythonLexer()
+_KEYWORD_TOKENS = {
+    **dict.fromkeys(keyword.kwlist, Token.Keyword),
+    **dict.fromkeys(["True", "False", "None"], Token.Keyword.Constant),
+    **dict.fromkeys(["and", "or", "not", "in", "is"], Token.Operator.Word),
+    **dict.fromkeys(["import", "from"], Token.Keyword.Namespace),
+    **{
+        name: Token.Name.Exception
+        if isinstance(value, type) and issubclass(value, BaseException)
+        else Token.Name.Builtin
+        for name, value in vars(builtins).items()
+        if not name.startswith("_") and name not in keyword.kwlist
+    },
+    **dict.fromkeys(["self", "cls"], Token.Name.Builtin.Pseudo),
+}
+_PYTHON_TOKEN = re.compile(
+    r"""
+     (?P<comment>\#[^\r\n]*)
+    |(?P<string>(?i:[rbfu]{0,2})(?:'''(?:\\.|[^\\])*?'''|\"\"\"(?:\\.|[^\\])*?\"\"\"
+                                  |'(?:\\.|[^'\\\r\n])*'|"(?:\\.|[^"\\\r\n])*"))
+    |(?P<number>0[xX][0-9a-fA-F_]+|0[oO][0-7_]+|0[bB][01_]+
+                |(?:\d[\d_]*\.?[\d_]*|\.\d[\d_]*)(?:[eE][+-]?\d[\d_]*)?[jJ]?)
+    |(?P<name>[^\W\d]\w*)
+    |(?P<space>\s+)
+    |(?P<op>\*\*=?|//=?|>>=?|<<=?|->|:=|[-+*/%@&|^~<>=!]=?|[()\[\]{},:;.])
+    |(?P<other>.)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+
+
+class _QuickPythonLexer(Lexer):
+    """Python cut into pygments tokens by one regular expression.
+
+    pygments' PythonLexer (a regex state machine) needs ~0.45 ms for a two-line snippet, and
+    even the standard library's tokenizer ~0.15 ms: for the 3,500 code cards of a
+    10,000-card export that is most of the 3 s budget. One `finditer` over an alternation
+    takes ~0.03 ms. Highlighting needs no parse: the token types follow PythonLexer's for
+    what snippets hold (keywords, builtins, functions, classes, imported modules,
+    decorators, strings, numbers, comments, operators), so pygments' style colours them
+    alike. Code with an f-string or an unterminated string is left to PythonLexer.
+    """
+
+    name = "Python (quick)"
+
+    def get_tokens_unprocessed(self, text: str) -> Iterator[tuple[int, Any, str]]:
+        """(offset, token type, text) for every piece of `text`."""
+        tokens = []
+        previous, previous_type = "", Token.Text
+        line_start, statement = True, ""
+        for match in _PYTHON_TOKEN.finditer(text):
+            group, value = match.lastgroup, match.group()
+            if group == "space":
+                tokens.append((match.start(), Token.Text, value))
+                line_start = line_start or "\n" in value
+                continue
+            unterminated = group == "other" and value in "'\""
+            fstring = group == "string" and "f" in value[: value.index(value[-1])].lower()
+            if unterminated or fstring:
+                # PythonLexer recovers from a broken string and colours inside f-strings
+                yield from _PYGMENTS_PYTHON.get_tokens_unprocessed(text)
+                return
+            if line_start:
+                statement = value
+            if group == "name":
+                kind = self._name(value, previous, previous_type, statement)
+            elif group == "op":
+                decorator = value == "@" and line_start
+                kind = Token.Name.Decorator if decorator else _OTHER_TOKENS[group]
+                kind = Token.Punctuation if value in "()[]{},:;" else kind
+                if value == "." and previous_type is Token.Name.Namespace:
+                    kind = Token.Name.Namespace  # `torch.nn.functional` is one module name
+            elif group == "number":
+                kind = _number_type(value)
+            elif group == "string" and line_start and value.startswith(("'''", '"""')):
+                kind = Token.String.Doc  # a triple-quoted string alone: a docstring
+            elif group == "string":
+                kind = Token.String.Double if '"' in value[:4] else Token.String.Single
+            else:
+                kind = _OTHER_TOKENS[group]
+            tokens.append((match.start(), kind, value))
+            previous, previous_type, line_start = value, kind, False
+        yield from tokens
+
+    @staticmethod
+    def _name(value: str, previous: str, previous_type: Any, statement: str) -> Any:
+        if keyword.iskeyword(value):
+            return _KEYWORD_TOKENS[value]
+        if previous in ("def", "class"):
+            return Token.Name.Function if previous == "def" else Token.Name.Class
+        if previous == "from" or (previous in ("import", "as") and statement == "import"):
+            return Token.Name.Namespace
+        if previous_type is Token.Name.Decorator:
+            return Token.Name.Decorator
+        if previous == ".":
+            # a module path goes on (`torch.nn`); an attribute is no builtin (`x.max`)
+            return Token.Name.Namespace if statement in ("import", "from") else Token.Name
+        return _KEYWORD_TOKENS.get(value, Token.Name)
+
+
+_OTHER_TOKENS = {
+    "op": Token.Operator,
+    "comment": Token.Comment.Single,
+    "other": Token.Text,  # a character Python does not use, such as `$` or `?`
+}
+
+
+def _number_type(value: str) -> Any:
+    lowered = value.lower()
+    if lowered.startswith(("0x", "0o", "0b")):
+        return Token.Number.Hex if lowered.startswith("0x") else Token.Number.Integer
+    return Token.Number.Float if any(c in lowered for c in ".ej") else Token.Number.Integer
+
+
+_LEXER = _QuickPythonLexer()
 _FORMATTER = HtmlFormatter(noclasses=True, nobackground=True, cssclass="code")
 
 
@@ -228,6 +369,7 @@ def anki_tags(tags: Sequence[str]) -> list[str]:
     return out
 
 
+@lru_cache(maxsize=1024)
 def deck_id(name: str) -> int:
     """A deck id derived from the deck name alone, in genanki's recommended range."""
     digest = hashlib.sha256(f"quizzer deck {name}".encode()).digest()
@@ -338,22 +480,6 @@ MODELS: dict[str, genanki.Model] = {
 }
 
 
-class _DatedNote(genanki.Note):
-    """A genanki note written with its own modification time.
-
-    genanki 0.13.1 stamps every note (and its cards) with the package timestamp it passes to
-    `Note.write_to_db(cursor, timestamp, deck_id, id_gen)`; this note passes its own `mod`
-    instead, the time its card last changed in quizzer.
-    """
-
-    def __init__(self, *, mod: int, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.mod = mod
-
-    def write_to_db(self, cursor: Any, timestamp: float, deck_id: int, id_gen: Any) -> None:
-        super().write_to_db(cursor, self.mod, deck_id, id_gen)
-
-
 def note_fields(record: CardRecord) -> list[str] | None:
     """The fields of a card's note, in its note type's order (None for a code card without a
     verified output: it cannot be exported)."""
@@ -433,6 +559,19 @@ def _size(size: int) -> str:
     return f"{size / 1024 / 1024:.1f} MB"
 
 
+@dataclass(frozen=True)
+class _Note:
+    """One note as it goes into the package."""
+
+    kind: str
+    deck: str
+    guid: str
+    mod: int
+    tags: list[str]
+    fields: list[str]
+    ords: list[int]
+
+
 def export_apkg(
     records: Sequence[CardRecord],
     out: Path,
@@ -452,33 +591,28 @@ def export_apkg(
     out = Path(out)
     total = len(records)
     step = max(1, total // 100)
-    decks: dict[str, genanki.Deck] = {}
-    notes: Counter[str] = Counter()
-    cards = 0
+    notes: list[_Note] = []
     unverified: list[str] = []
     for i, record in enumerate(records, 1):
         fields = note_fields(record)
         if fields is None:
             unverified.append(record.id)
         else:
-            kind = record.card.type
-            deck = decks.get(record.deck)
-            if deck is None:
-                deck = decks[record.deck] = genanki.Deck(deck_id(record.deck), record.deck)
-            deck.add_note(
-                _DatedNote(
-                    model=MODELS[kind],
-                    fields=fields,
-                    tags=anki_tags(record.tags),
+            card = record.card
+            notes.append(
+                _Note(
+                    kind=card.type,
+                    deck=record.deck,
                     guid=genanki.guid_for(record.id),
                     mod=note_mod(record.changed_at_ms),
+                    tags=anki_tags(record.tags),
+                    fields=fields,
+                    ords=[n - 1 for n in cloze.numbers(card.text)] if card.type == "cloze" else [0],
                 )
             )
-            notes[kind] += 1
-            cards += len(cloze.numbers(record.card.text)) if kind == "cloze" else 1
         if progress and (i % step == 0 or i == total):
             progress(i, total)
-    if not decks:
+    if not notes:
         if unverified:
             raise QuizzerError(
                 f"nothing to export: the {len(unverified)} selected card"
@@ -486,33 +620,29 @@ def export_apkg(
                 "without a verified output; run `quizzer verify` first"
             )
         raise QuizzerError("nothing to export: no cards match the selected decks and tags")
-    _write_package(list(decks.values()), out, now)
+    _write_package(notes, out, now)
+    kinds = Counter(n.kind for n in notes)
     return ExportSummary(
         path=out,
-        notes={k: notes[k] for k in CARD_KINDS},
-        cards=cards,
-        decks=tuple(decks),
+        notes={k: kinds[k] for k in CARD_KINDS},
+        cards=sum(len(n.ords) for n in notes),
+        decks=tuple(dict.fromkeys(n.deck for n in notes)),
         unverified=tuple(unverified),
         size_bytes=out.stat().st_size,
     )
 
 
-def _write_package(decks: list[genanki.Deck], out: Path, now: datetime) -> None:
-    # genanki's own write_to_file leaves its temporary database behind and cannot date notes
-    # one by one; its lower layer (write_to_db) fills a database we own, which we zip.
-    # Note types are dated FORMAT_CHANGED_AT, so Anki updates templates and CSS only when
-    # they changed after the user's last import (and keeps the user's own changes).
+def _write_package(notes: list[_Note], out: Path, now: datetime) -> None:
+    """Zip the collection of `notes` as `out`, through a temporary file renamed at the end."""
     if not out.parent.is_dir():
         raise QuizzerError(f"cannot write {out}: the folder {out.parent} does not exist")
-    start_id = int(now.timestamp() * 1000)
     try:
         with tempfile.TemporaryDirectory(prefix="quizzer-apkg-") as tmp:
             db_path = Path(tmp) / "collection.anki2"
             conn = sqlite3.connect(db_path)
             try:
-                genanki.Package(decks).write_to_db(
-                    conn.cursor(), FORMAT_CHANGED_AT, itertools.count(start_id)
-                )
+                conn.execute("PRAGMA synchronous = OFF")  # a scratch file: no fsync
+                _fill_collection(conn.cursor(), notes, int(now.timestamp() * 1000))
                 conn.commit()
             finally:
                 conn.close()
@@ -526,3 +656,75 @@ def _write_package(decks: list[genanki.Deck], out: Path, now: datetime) -> None:
                 partial.unlink(missing_ok=True)
     except OSError as exc:
         raise QuizzerError(f"cannot write {out}: {exc.strerror or exc}") from None
+
+
+def _fill_collection(cursor: sqlite3.Cursor, notes: list[_Note], first_id: int) -> None:
+    """An Anki collection (the legacy `collection.anki2` every Anki imports) with `notes`.
+
+    genanki's lower layer: its schema, collection row, deck and note type JSON, and the note
+    and card rows its `Note.write_to_db` writes, with two differences. Each note carries its
+    own modification time (genanki stamps all with one package time), and rows go in with
+    `executemany` (genanki's note-by-note path took ~0.35 s of a 10,000-card export). Note
+    types are dated FORMAT_CHANGED_AT, so Anki takes new templates and CSS only when they
+    changed after the user's last import, and keeps the user's own changes otherwise.
+    """
+    cursor.executescript(APKG_SCHEMA)
+    cursor.executescript(APKG_COL)
+    names = list(dict.fromkeys(n.deck for n in notes))
+    decks = json.loads(cursor.execute("SELECT decks FROM col").fetchone()[0])
+    decks.update(
+        {str(deck_id(name)): genanki.Deck(deck_id(name), name).to_json() for name in names}
+    )
+    kinds = dict.fromkeys(n.kind for n in notes)
+    models = {
+        str(MODEL_IDS[kind]): MODELS[kind].to_json(FORMAT_CHANGED_AT, deck_id(names[0]))
+        for kind in kinds
+    }
+    cursor.execute("UPDATE col SET decks = ?, models = ?", (json.dumps(decks), json.dumps(models)))
+    ids = itertools.count(first_id)
+    note_rows, card_rows = [], []
+    for position, note in enumerate(notes):
+        model = MODELS[note.kind]
+        nid = next(ids)
+        note_rows.append(
+            (
+                nid,
+                note.guid,
+                model.model_id,
+                note.mod,
+                -1,  # usn
+                " " + " ".join(note.tags) + " ",
+                "\x1f".join(note.fields),
+                note.fields[model.sort_field_index],
+                0,  # csum: Anki computes it on import
+                0,  # flags
+                "",  # data
+            )
+        )
+        did = deck_id(note.deck)
+        for ord_ in note.ords:
+            # new cards (type 0, queue 0), due in quizzer's order
+            card_rows.append(
+                (
+                    next(ids),
+                    nid,
+                    did,
+                    ord_,
+                    note.mod,
+                    -1,
+                    0,
+                    0,
+                    position,
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                    "",
+                )
+            )
+    cursor.executemany(f"INSERT INTO notes VALUES ({','.join('?' * 11)})", note_rows)
+    cursor.executemany(f"INSERT INTO cards VALUES ({','.join('?' * 18)})", card_rows)
