@@ -395,13 +395,13 @@ CSS = """\
   color: #1f2328;
   background-color: #ffffff;
 }
-.card.nightMode { color: #e6edf3; background-color: #22272e; }
 .quizzer { max-width: 40em; margin: 0 auto; }
-code, pre, .code, .output {
+code, pre {
   font-family: "JetBrains Mono", "Fira Code", "SFMono-Regular", Menlo, Consolas,
     "DejaVu Sans Mono", "Noto Sans Mono CJK SC", "Sarasa Mono SC", monospace;
   font-size: 0.85em;
 }
+pre code { font-size: 1em; }
 :not(pre) > code {
   background: rgba(175, 184, 193, 0.25); padding: 0.1em 0.3em; border-radius: 4px;
 }
@@ -410,16 +410,10 @@ code, pre, .code, .output {
   white-space: pre; line-height: 1.45; text-align: left;
 }
 .code pre { background: #f6f8fa; }
-/* the colours are inline styles: invert the block, and turn the hues back */
-.nightMode .code pre { filter: invert(1) hue-rotate(180deg); }
 pre.output { background: #f3f4f6; border-left: 3px solid #2da44e; }
-.nightMode pre.output { background: #1c2128; color: #e6edf3; }
 .label { margin-top: 0.8em; font-size: 0.75em; color: #57606a; }
-.nightMode .label { color: #9da7b3; }
 .cloze { font-weight: bold; color: #0969da; }
-.nightMode .cloze { color: #6cb6ff; }
 .extra { margin-top: 1em; color: #57606a; }
-.nightMode .extra { color: #adbac7; }
 ol.choices { list-style: none; padding-left: 0; }
 ol.choices li { margin: 0.3em 0; padding: 0.15em 0.5em; border-radius: 6px; }
 .letter { display: inline-block; min-width: 1.6em; font-weight: bold; }
@@ -428,7 +422,16 @@ ol.choices li { margin: 0.3em 0; padding: 0.15em 0.5em; border-radius: 6px; }
 .mark { color: #2da44e; }
 .source { margin-top: 1.5em; font-size: 0.65em; }
 .source a { color: #57606a; }
-.nightMode .source a { color: #9da7b3; }
+
+/* Night mode: Anki desktop and AnkiMobile mark the card .nightMode, AnkiDroid .night_mode */
+.card.nightMode, .card.night_mode { color: #e6edf3; background-color: #22272e; }
+/* the code colours are inline styles: invert the block, then turn the hues back */
+.nightMode .code pre, .night_mode .code pre { filter: invert(1) hue-rotate(180deg); }
+.nightMode pre.output, .night_mode pre.output { background: #1c2128; color: #e6edf3; }
+.nightMode .label, .night_mode .label,
+.nightMode .source a, .night_mode .source a { color: #9da7b3; }
+.nightMode .cloze, .night_mode .cloze { color: #6cb6ff; }
+.nightMode .extra, .night_mode .extra { color: #adbac7; }
 """
 
 _SOURCE = '{{#Source}}<div class="source">{{Source}}</div>{{/Source}}'
