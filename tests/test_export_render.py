@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import html
 import re
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -255,3 +257,11 @@ def test_note_time_is_the_card_change_time_but_not_before_the_format() -> None:
 def test_format_time_is_not_in_the_future() -> None:
     # A note stamped later than the real time of an edit inside Anki would overwrite it.
     assert time.time() > FORMAT_CHANGED_AT
+
+
+def test_export_module_loads_neither_textual_nor_torch() -> None:
+    script = "import sys, quizzer.export_anki; print(' '.join(sys.modules))"
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    loaded = {name.split(".")[0] for name in out.stdout.split()}
+    assert "genanki" in loaded
+    assert not loaded & {"textual", "torch"}
