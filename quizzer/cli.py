@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -240,7 +241,7 @@ def verify(
                 timeout=timeout or float(col.settings["code_timeout"]),
                 jobs=jobs,
                 verified=verifying.previous_torch(col),
-                on_result=lambda _run, _result: advance(),
+                on_result=lambda _run, _result: advance(None),
             )
         written = verifying.fix(report) if fix else {}
         fixed = {card_id for ids in written.values() for card_id in ids}
@@ -269,25 +270,35 @@ def verify(
 
 
 @contextmanager
-def _progress(total: int, label: str) -> Iterator[Callable[[], None]]:
-    """A rich progress bar on a terminal; plain lines every tenth of the way otherwise."""
+def _progress(total: int, label: str) -> Iterator[Callable[[int | None], None]]:
+    """Progress of a long command on stderr: a rich bar on a terminal, else a plain line
+    every two seconds. Yields `update(done)`; `update(None)` counts one more."""
+    done = 0
     if sys.stderr.isatty():
+        from rich.console import Console
         from rich.progress import Progress
 
-        with Progress(transient=True) as bar:
+        with Progress(console=Console(stderr=True), transient=True) as bar:
             task = bar.add_task(label, total=total)
-            yield lambda: bar.advance(task)
-        return
-    done = 0
-    step = max(1, total // 10)
 
-    def advance() -> None:
-        nonlocal done
-        done += 1
-        if done % step == 0 or done == total:
+            def show(count: int | None = None) -> None:
+                nonlocal done
+                done = done + 1 if count is None else count
+                bar.update(task, completed=done)
+
+            yield show
+        return
+    said_at = time.monotonic()
+
+    def say(count: int | None = None) -> None:
+        # A line every few seconds, only while it is long, so logs stay short.
+        nonlocal done, said_at
+        done = done + 1 if count is None else count
+        if time.monotonic() - said_at >= 2.0:
+            said_at = time.monotonic()
             click.echo(f"{label}: {done}/{total}", err=True)
 
-    yield advance
+    yield say
 
 
 # -- the collection ------------------------------------------------------------------------
@@ -469,16 +480,8 @@ def export_anki(opts: Options, out: Path, decks: tuple[str, ...], tags: tuple[st
         raise UsageError(f"{out}: an Anki package must end in .apkg (Anki imports only that)")
     with opts.collection() as col:
         records = col.cards(decks, tags)
-    if not sys.stdout.isatty():
-        summary = export_apkg(records, out, now=now())
-    else:
-        from rich.progress import Progress
-
-        with Progress(transient=True) as bar:
-            task = bar.add_task("exporting to Anki", total=len(records))
-            summary = export_apkg(
-                records, out, now=now(), progress=lambda done, _: bar.update(task, completed=done)
-            )
+    with _progress(len(records), "exporting to Anki") as update:
+        summary = export_apkg(records, out, now=now(), progress=lambda done, _: update(done))
     click.echo(summary.line())
     left_out = summary.unverified_line()
     if left_out:
