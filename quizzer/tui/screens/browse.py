@@ -19,6 +19,7 @@ from quizzer.collection import Collection, day_date
 from quizzer.errors import QuizzerError
 from quizzer.mathtext import plain
 from quizzer.tui.widgets.keybar import KeyBar
+from quizzer.tui.widgets.tables import CardTable
 
 if TYPE_CHECKING:
     from quizzer.tui.app import QuizzerApp
@@ -37,7 +38,6 @@ class BrowseScreen(Screen[None]):
     """A table of cards with a search box; the table follows the search as you type."""
 
     BINDINGS = [  # noqa: RUF012 - Textual's class-level declaration
-        Binding("enter", "open", "show card"),
         Binding("slash", "focus_search", "search", key_display="/"),
         Binding("exclamation_mark", "toggle_suspend", "suspend/unsuspend", key_display="!"),
         Binding("escape", "back", "back"),
@@ -64,10 +64,7 @@ class BrowseScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Static(Text.assemble(("Browse", "bold"), f"  {HELP}"), classes="title")
         yield Input(self.initial, id="browse-search", placeholder="search: " + HELP)
-        table: DataTable[str | Text] = DataTable(
-            id="browse-table", cursor_type="row", zebra_stripes=True
-        )
-        yield table
+        yield CardTable(id="browse-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="browse-preview")
         yield Static("", id="browse-status", classes="status")
         yield KeyBar()

@@ -101,10 +101,12 @@ class CardScreen(ModalScreen[None]):
         state = item.state
         title = Text.assemble(
             (item.key, "bold"),
+            ("  ·  suspended" if item.suspended else "", "bold"),
             f"  ·  {item.deck}  ·  {item.kind}",
             f"  ·  tags: {', '.join(item.tags) or '-'}",
-            ("  ·  suspended" if item.suspended else "", "bold"),
         )
+        title.no_wrap = True
+        title.overflow = "ellipsis"
         self.query_one("#card-detail-title", Static).update(title)
         where = Text(f"{item.path}:{item.line}", style="dim")
         if item.source:

@@ -4,24 +4,28 @@ from __future__ import annotations
 
 import subprocess
 from concurrent.futures import Future
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
 from quizzer.collection import Collection, DeckCounts, day_date
 from quizzer.tui.widgets.keybar import KeyBar
+from quizzer.tui.widgets.tables import DeckTable
 
 if TYPE_CHECKING:
     from quizzer.tui.app import QuizzerApp
 
 ALL_DECKS = ""  # the row key of "All decks"
+WIDE = 110  # columns from which the coming days are shown beside the decks
+COMING_DAYS = 14
 PREFETCH_WAIT = 30.0  # seconds: the counts query of a huge collection, at most
 
 
@@ -69,11 +73,14 @@ class DecksScreen(Screen[None]):
     class StatusRead(Message):
         """Totals and the next due day, read by a worker."""
 
-        def __init__(self, total: DeckCounts, next_due: date | None, today: date) -> None:
+        def __init__(
+            self, total: DeckCounts, next_due: date | None, today: date, coming: list[int]
+        ) -> None:
             super().__init__()
             self.total = total
             self.next_due = next_due
             self.today = today
+            self.coming = coming
 
     class Verified(Message):
         """`quizzer verify` ended: its exit code and last lines of output."""
@@ -93,12 +100,15 @@ class DecksScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static("", id="decks-title", classes="title")
-        table: DataTable[str | Text] = DataTable(
-            id="decks-table", cursor_type="row", zebra_stripes=True
-        )
-        yield table
+        with Horizontal(id="decks-body"):
+            yield DeckTable(id="decks-table", cursor_type="row", zebra_stripes=True)
+            yield Static("", id="decks-coming", classes="side")
         yield Static("", id="decks-status", classes="status")
         yield KeyBar()
+
+    def on_resize(self, event: events.Resize) -> None:
+        """The coming days beside the decks on a wide terminal."""
+        self.set_class(event.size.width >= WIDE, "wide")
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
@@ -163,7 +173,8 @@ class DecksScreen(Screen[None]):
         with Collection.open(self.app.col.path, import_builtin=False) as col:
             total = ready.result() if ready is not None else col.totals(now)
             nxt = col.next_due_day(now)
-            self.post_message(self.StatusRead(total, nxt, day_date(col.day(now))))
+            coming = col.forecast(now, COMING_DAYS)
+            self.post_message(self.StatusRead(total, nxt, day_date(col.day(now)), coming))
 
     @on(StatusRead)
     def _status_read(self, message: StatusRead) -> None:
@@ -177,7 +188,21 @@ class DecksScreen(Screen[None]):
                 table.update_cell(ALL_DECKS, column, value)
         status = self._status(message.total, message.next_due, message.today)
         self.query_one("#decks-status", Static).update(status)
+        self.query_one("#decks-coming", Static).update(self._coming(message))
         self.status_ready = True
+
+    def _coming(self, message: StatusRead) -> Text:
+        """Cards due on each of the coming days, as bars (today includes overdue cards)."""
+        out = Text("Coming days\n\n", style="bold")
+        widest = max(message.coming, default=0) or 1
+        color = self.app.color("success", "green")
+        for offset, count in enumerate(message.coming):
+            day = message.today + timedelta(days=offset)
+            label = "today" if offset == 0 else day.strftime("%a %m-%d")
+            out.append(f"{label:<10}", style="" if offset else "bold")
+            out.append("█" * round(28 * count / widest), style=color)
+            out.append(f" {count}\n")
+        return out
 
     def _cells(self, label: str, c: DeckCounts, *, bold: bool = False) -> list[str | Text]:
         style = "bold" if bold else ""

@@ -29,6 +29,7 @@ from quizzer.tui.screens.review import duration_text
 from quizzer.tui.widgets import card as cardview
 from quizzer.tui.widgets.card import LETTERS, CardView, Colors
 from quizzer.tui.widgets.keybar import KeyBar
+from quizzer.tui.widgets.tables import MissTable
 
 if TYPE_CHECKING:
     from quizzer.tui.app import QuizzerApp
@@ -194,7 +195,7 @@ class QuizScreen(Screen[None]):
             last_letter = LETTERS[min(len(item.card.choices), len(LETTERS)) - 1]
             hint = f"Press a–{last_letter} to pick, Enter checks."
         else:
-            hint = "Type what it prints (Enter adds a line); ctrl+s checks it."
+            hint = "Type what it prints (Enter adds a line); ctrl+s checks, Esc leaves the box."
         self.query_one("#quiz-hint", Static).update(hint)
         self.refresh_bindings()
 
@@ -287,13 +288,14 @@ class QuizScreen(Screen[None]):
         typed = view.typed
         verdict = check(item, typed)
         self._record(verdict, typed)
-        view.lock_inputs()
+        view.lock_inputs(hide_multi_line=True)
         view.focus()
         view.set_back(
             cardview.code_verdict(
                 verdict, typed, item.verified_output or "", self.app.text_styles(), self.colors
             )
         )
+        view.show_end()
 
     def action_reveal(self) -> None:
         """Show a basic card's answer."""
@@ -357,7 +359,6 @@ class QuizResultScreen(Screen[None]):
     """The score and the misses; Enter shows a miss, d sends the misses to today's drill."""
 
     BINDINGS = [  # noqa: RUF012 - Textual's class-level declaration
-        Binding("enter", "open", "show miss"),
         Binding("d", "drill", "misses to drill"),
         Binding("q", "close", "done"),
         Binding("escape", "close", "done", show=False),
@@ -372,7 +373,7 @@ class QuizResultScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static("", id="result-top")
-        yield DataTable(id="result-misses", cursor_type="row", zebra_stripes=True)
+        yield MissTable(id="result-misses", cursor_type="row", zebra_stripes=True)
         yield KeyBar()
 
     def on_mount(self) -> None:

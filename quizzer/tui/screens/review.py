@@ -16,9 +16,10 @@ from typing import TYPE_CHECKING
 from rich.console import Group, RenderableType
 from rich.rule import Rule
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Static, TextArea
@@ -38,6 +39,31 @@ if TYPE_CHECKING:
     from quizzer.tui.app import QuizzerApp
 
 ASK, SHOWN, CHECKED = "ask", "shown", "checked"
+WIDE = 140  # columns from which a side panel tells about the card
+
+
+def card_info(item: ReviewItem, today: int) -> Text:
+    """Where the card comes from and where it stands (the side panel of a wide terminal)."""
+    state = item.state
+    info = Text()
+    info.append(item.key + "\n", style="bold")
+    info.append(f"{item.deck}\n{item.kind} card")
+    if item.tags:
+        info.append(f" · tags {', '.join(item.tags)}")
+    info.append("\n\n")
+    if state.is_new:
+        info.append("new: never reviewed\n")
+    else:
+        due = state.due if state.due is not None else today
+        info.append(
+            f"ease {state.sm2.ease:.2f} · every {state.sm2.interval} d\n"
+            f"{state.sm2.repetitions} right in a row · {state.lapses} lapses\n"
+            f"due {day_date(due).isoformat()}" + (" (overdue)" if due < today else "") + "\n"
+        )
+    info.append(f"\n{Path(item.path).name}:{item.line}\n", style="dim")
+    if item.source:
+        info.append(item.source, style="dim underline")
+    return info
 
 
 def duration_text(seconds: float) -> str:
@@ -134,10 +160,16 @@ class ReviewScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static("", id="review-header")
-        yield CardView(id="card")
+        with Horizontal(id="review-body"):
+            yield CardView(id="card")
+            yield Static("", id="card-info", classes="side")
         yield Static("", id="review-hint")
         yield GradeBar(id="grades")
         yield KeyBar()
+
+    def on_resize(self, event: events.Resize) -> None:
+        """A side panel about the card on a wide terminal."""
+        self.set_class(event.size.width >= WIDE, "wide")
 
     def on_mount(self) -> None:
         col, now = self.app.col, self.app.now()
@@ -207,6 +239,8 @@ class ReviewScreen(Screen[None]):
         if item.deck != self.deck:  # studying a parent deck: say which sub-deck this is from
             header.append(f"  ·  {item.deck}", style="italic")
         self.query_one("#review-header", Static).update(header)
+        if self.has_class("wide") or self.size.width >= WIDE:
+            self.query_one("#card-info", Static).update(card_info(item, self.app.col.day(now)))
         self.query_one("#review-hint", Static).update(self._hint(item, phase))
         bar = self.query_one(GradeBar)
         bar.enabled = phase in (SHOWN, CHECKED)
@@ -226,7 +260,9 @@ class ReviewScreen(Screen[None]):
                     "Enter to check."
                 )
             else:
-                hint.append("Type what it prints (Enter adds a line); ctrl+s checks it.")
+                hint.append(
+                    "Type what it prints (Enter adds a line); ctrl+s checks, Esc leaves the box."
+                )
         elif phase == SHOWN:
             hint.append("How well did you recall it? Grade 0–5.")
         else:
@@ -327,12 +363,13 @@ class ReviewScreen(Screen[None]):
         expected = item.verified_output or ""
         verdict = check_code_output(typed, expected)
         self.turn.typed = typed
-        view.lock_inputs()
+        view.lock_inputs(hide_multi_line=True)
         view.focus()
         self._checked(verdict)
         view.set_back(
             cardview.code_verdict(verdict, typed, expected, self.app.text_styles(), self.colors)
         )
+        view.show_end()
 
     def _checked(self, verdict: Verdict) -> None:
         assert self.turn is not None

@@ -128,14 +128,29 @@ def code_verdict(
         parts.append(Text("✓ Right: that is what the code prints.", style=f"bold {colors.right}"))
     else:
         parts.append(Text("✗ Not quite: " + verdict.explanation, style=f"bold {colors.wrong}"))
-        diff = output_diff(expected, typed)
-        if diff:
+        diff = diff_lines(expected, typed, colors)
+        if diff.plain:
             parts += [
-                Text("\ndiff (expected → yours):", style=colors.muted),
-                code_block(diff, styles, "diff"),
+                Text("\nYour answer against the output (- output, + yours):", style=colors.muted),
+                diff,
             ]
     parts += [Text("\nThe real output:", style=colors.muted), code_block(expected, styles, "text")]
     return Group(*parts)
+
+
+def diff_lines(expected: str, typed: str, colors: Colors) -> Text:
+    """The changed lines of `output_diff`, without its file headers: - output, + yours."""
+    out = Text()
+    for line in output_diff(expected, typed).splitlines():
+        if line.startswith(("---", "+++", "@@")):
+            continue
+        if out:
+            out.append("\n")
+        style = (
+            colors.right if line.startswith("-") else colors.wrong if line.startswith("+") else ""
+        )
+        out.append(line, style=style)
+    return out
 
 
 def verdict_line(verdict: Verdict, colors: Colors) -> Text:
@@ -208,10 +223,18 @@ class CardView(VerticalScroll):
         widget.set_class(part is None, "hidden")
         widget.update(part if part is not None else "")
 
-    def lock_inputs(self) -> None:
-        """After checking: answer boxes keep their text but take no more typing."""
-        self.query_one("#card-input", TextArea).read_only = True
+    def lock_inputs(self, *, hide_multi_line: bool = False) -> None:
+        """After checking: answer boxes take no more typing; the code box can be hidden (the
+        verdict below repeats what was typed), leaving the room to the verdict."""
+        area = self.query_one("#card-input", TextArea)
+        area.read_only = True
+        if hide_multi_line:
+            area.add_class("hidden")
         self.query_one("#card-line", Input).disabled = True
+
+    def show_end(self) -> None:
+        """Scroll so that the bottom (the verdict) is in view, once laid out."""
+        self.call_after_refresh(self.scroll_end, animate=False)
 
     @property
     def typed(self) -> str:
