@@ -536,6 +536,7 @@ def run_twice(
     jobs: int | None = None,
     timeout: float = DEFAULT_TIMEOUT,
     on_result: Callable[[int, SnippetResult], None] | None = None,
+    notes: list[str] | None = None,
 ) -> tuple[list[SnippetResult], list[SnippetResult], dict[str, str]]:
     """Run every snippet in two separate worker processes at once (run index 0 and 1).
 
@@ -543,7 +544,8 @@ def run_twice(
     contents, `id()`, addresses, `hash(str)`), so each worker is its own process. `jobs` is
     per worker (default: half the cores plus two). Returns both result lists in input order
     and the environment. `on_result(run_index, result)` is called as results arrive, never
-    from two threads at once. Raises RunnerError if a worker cannot start.
+    from two threads at once. If `notes` is a list, the sandbox's missing features
+    (`Worker.notes`) are appended to it. Raises RunnerError if a worker cannot start.
     """
     items = list(snippets)
     # two workers share the cores: about as many children in flight in all as one would use
@@ -583,6 +585,8 @@ def run_twice(
             worker._ask_to_stop()  # both stop at once
         for worker in workers:
             worker.close()
+    if notes is not None:
+        notes.extend(note for note in workers[0].notes if note not in notes)
     if errors:
         raise errors[0]
     return outcomes[0], outcomes[1], workers[0].environment

@@ -207,9 +207,15 @@ def test_run_twice_uses_two_worker_processes(
         ("rand", "print(torch.rand(2))"),
     ]
     calls: list[tuple[int, str]] = []
+    notes = ["kept"]
     first, second, env = run_twice(
-        snippets, jobs=2, timeout=3.0, on_result=lambda i, r: calls.append((i, r.key))
+        snippets,
+        jobs=2,
+        timeout=3.0,
+        on_result=lambda i, r: calls.append((i, r.key)),
+        notes=notes,
     )
+    assert notes == ["kept"]  # a complete sandbox on this machine adds none
     assert [r.key for r in first] == [r.key for r in second] == ["det", "hash", "rand"]
     assert first[0].output == second[0].output == "tensor(6)"
     assert first[1].output != second[1].output
