@@ -264,6 +264,8 @@ def verify(
             click.echo(f"    stderr: {warning}")
     for path, ids in written.items():
         click.echo(f"{path}: wrote {len(ids)} output{'s' * (len(ids) != 1)}")
+    for note in dict.fromkeys(report.notes):
+        click.echo(f"sandbox: {note}", err=True)
     click.echo(report.summary())
     if failed:
         sys.exit(1)

@@ -90,6 +90,7 @@ class VerifyReport:
     verdicts: list[Verdict] = field(default_factory=list)
     environment: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)  # sandbox features this machine lacks
 
     def count(self, status: str) -> int:
         """How many cards got `status`."""
@@ -178,13 +179,14 @@ def verify(
     snippets = [(c.id, c.code) for c in cards]
     if not snippets:
         return VerifyReport([], {"torch": installed_torch_version() or "?"}, 0.0)
+    notes: list[str] = []
     first, second, environment = run_twice(
-        snippets, jobs=jobs, timeout=timeout, on_result=on_result
+        snippets, jobs=jobs, timeout=timeout, on_result=on_result, notes=notes
     )
     verdicts = [
         classify(card, a, b, verified) for card, a, b in zip(cards, first, second, strict=True)
     ]
-    return VerifyReport(verdicts, environment, time.perf_counter() - start)
+    return VerifyReport(verdicts, environment, time.perf_counter() - start, notes)
 
 
 def previous_torch(col: Collection) -> Callable[[CodeCardSource], str | None]:
