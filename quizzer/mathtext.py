@@ -842,6 +842,7 @@ class TextStyles:
     link: str = "underline"
     heading: str = "bold underline"
     code_theme: str = "monokai"
+    code_background: str = "default"  # a color, or "default" for the terminal's own
 
 
 def render_markdown(text: str, styles: TextStyles | None = None) -> Text:
@@ -938,7 +939,10 @@ class _Renderer:
 
         code = code.rstrip("\n")
         highlighted = Syntax(
-            code, language, theme=self.styles.code_theme, background_color="default"
+            code,
+            language,
+            theme=self.styles.code_theme,
+            background_color=self.styles.code_background,
         ).highlight(code)
         highlighted.rstrip()
         highlighted.end = ""

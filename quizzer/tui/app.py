@@ -94,13 +94,13 @@ class QuizzerApp(App[list[str]]):
         """Styles for card text that read well under the current theme."""
         from quizzer.mathtext import TextStyles
 
-        accent = self.theme_variables.get("accent", "magenta")
         return TextStyles(
-            code=f"bold {self.theme_variables.get('secondary', 'cyan')}",
-            mark=f"bold underline {accent}",
+            code=f"bold {self.color('secondary', 'cyan')}",
+            mark=f"bold underline {self.color('accent', 'magenta')}",
             link="underline",
             heading="bold underline",
             code_theme=self.code_theme(),
+            code_background=self.color("surface", "default"),
         )
 
     def code_theme(self) -> str:
@@ -108,8 +108,18 @@ class QuizzerApp(App[list[str]]):
         return "monokai" if self.dark else "friendly"
 
     def color(self, name: str, default: str) -> str:
-        """A theme color (`success`, `error`, `accent`...) usable in a Rich style."""
-        return self.theme_variables.get(name, default)
+        """A theme color (`success`, `error`, `accent`, `text-muted`...) as `#rrggbb` for a
+        Rich style; `text-muted` is the foreground faded toward the background."""
+        from textual.color import Color, ColorParseError
+
+        variables = self.theme_variables
+        try:
+            if name == "text-muted":
+                foreground = Color.parse(variables["foreground"])
+                return foreground.blend(Color.parse(variables["background"]), 0.4).hex
+            return Color.parse(variables[name]).hex
+        except (KeyError, ColorParseError):
+            return default
 
     # -- screens -----------------------------------------------------------------------------
 

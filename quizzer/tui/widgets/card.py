@@ -49,7 +49,7 @@ def code_block(code: str, styles: TextStyles, language: str = "python") -> Synta
         code.rstrip("\n"),
         language,
         theme=styles.code_theme,
-        background_color="default",
+        background_color=styles.code_background,
         word_wrap=True,
     )
 
