@@ -167,10 +167,6 @@ class CardView(VerticalScroll):
     """One card: question, choices, an answer box (code: multi-line; quiz cloze: one line),
     and what is revealed after answering. Parts not used by a kind are hidden."""
 
-    DEFAULT_CSS = """
-    CardView { height: 1fr; }
-    """
-
     def compose(self) -> ComposeResult:
         yield Static("", id="card-front")
         yield Static("", id="card-options", classes="hidden")

@@ -18,15 +18,6 @@ from textual.widgets import Static
 class KeyBar(Static):
     """One line: `key description` for every shown binding of the screen, then the palette."""
 
-    DEFAULT_CSS = """
-    KeyBar {
-        dock: bottom;
-        height: 1;
-        background: $panel;
-        padding: 0 1;
-    }
-    """
-
     def on_mount(self) -> None:
         self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
 
