@@ -35,7 +35,7 @@ _NULLS = frozenset({"", "~", "null", "Null", "NULL"})
 # Deck files nest four deep (file, cards, card, tags); libyaml's composer recurses in C and
 # crashes the process on tens of thousands of levels, so deeper files are refused first.
 MAX_DEPTH = 100
-_NOT_A_BRACKET = re.compile(r"[^\[\]{}]")
+_BRACKET = re.compile(r"[\[\]{}]")
 _STR, _SEQ, _MAP = _YAML + "str", _YAML + "seq", _YAML + "map"
 _DEFAULT_TAGS = {yaml.ScalarNode: _STR, yaml.SequenceNode: _SEQ, yaml.MappingNode: _MAP}
 
@@ -558,9 +558,10 @@ def _too_deep(text: str) -> int | None:
     is iterative and safe at any depth.
     """
     depth = peak = 0
-    for ch in _NOT_A_BRACKET.sub("", text):
-        depth += 1 if ch in "[{" else -1
-        peak = max(peak, depth)
+    if text.count("[") + text.count("{") > MAX_DEPTH:
+        for ch in _BRACKET.findall(text):
+            depth += 1 if ch in "[{" else -1
+            peak = max(peak, depth)
     longest = max(map(len, text.splitlines()), default=0)
     if peak <= MAX_DEPTH and longest <= 2 * MAX_DEPTH:
         return None

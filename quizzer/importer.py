@@ -63,17 +63,19 @@ class ImportReport:
         return total
 
 
-def content_hash(card: LoadedCard, content: str | None = None) -> str:
+def content_hash(card: LoadedCard, content: str | None = None, tags: str | None = None) -> str:
     """A hash of everything a card shows or exports: its fields, deck, tags and source.
 
-    `content` is the card's stored JSON (made here when not given). The id is left out:
-    writing a generated id into the file changes nothing.
+    `content` is the card's stored JSON and `tags` its tags as JSON (made here when not
+    given). The id is left out: writing a generated id into the file changes nothing.
     """
     if content is None:
         content = card_json(card)
-    if card.card.id is not None:
-        content = content.replace(dumps({"id": card.card.id})[1:-1], "", 1)
-    blob = "\0".join([content, card.deck, dumps(list(card.tags)), card.source or ""])
+    if tags is None:
+        tags = dumps(list(card.tags))
+    if content.startswith('{"id":'):  # the id comes first; ids hold no comma or quote
+        content = "{" + content.split(",", 1)[1]
+    blob = "\0".join([content, card.deck, tags, card.source or ""])
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
@@ -222,14 +224,15 @@ class _Writer:
         deck_id = self.deck_id(card.deck)
         digest, output, torch = self._verified(card)
         content = card_json(card)
+        tags = dumps(list(card.tags))
         self.new_cards.append(
             (
                 card.id,
                 deck_id,
                 card.card.type,
                 content,
-                content_hash(card, content),
-                dumps(list(card.tags)),
+                content_hash(card, content, tags),
+                tags,
                 card.source,
                 key,
                 card.line,
@@ -268,7 +271,8 @@ class _Writer:
         self, card: LoadedCard, key: str, old: sqlite3.Row, items: dict[int, sqlite3.Row]
     ) -> None:
         content = card_json(card)
-        digest = content_hash(card, content)
+        tags = dumps(list(card.tags))
+        digest = content_hash(card, content, tags)
         changed = digest != old["content_hash"]
         if not changed and not old["retired"] and old["path"] == key and old["line"] == card.line:
             self.report.decks[card.deck].unchanged += 1
@@ -284,7 +288,7 @@ class _Writer:
                 card.card.type,
                 content,
                 digest,
-                dumps(list(card.tags)),
+                tags,
                 card.source,
                 key,
                 card.line,
