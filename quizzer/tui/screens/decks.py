@@ -306,7 +306,9 @@ class DecksScreen(Screen[None]):
         except OSError as exc:
             self.post_message(self.Verified(127, str(exc)))
             return
-        self.post_message(self.Verified(done.returncode, (done.stdout + done.stderr).strip()))
+        # its progress goes to stderr: the summary on stdout is enough unless it failed
+        output = done.stdout if done.returncode == 0 else done.stdout + done.stderr
+        self.post_message(self.Verified(done.returncode, output.strip()))
 
     @on(Verified)
     def _verified(self, message: Verified) -> None:
