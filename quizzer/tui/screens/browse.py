@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -102,7 +103,7 @@ class BrowseScreen(Screen[None]):
     def _search(self, text: str, now: datetime) -> None:
         try:
             result = run_search(self.app.col.path, text, now)
-        except QuizzerError as exc:
+        except (QuizzerError, sqlite3.Error) as exc:
             self.post_message(self.Found(text, None, str(exc)))
             return
         self.post_message(self.Found(text, result, None))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 from concurrent.futures import Future
 from datetime import date, datetime, timedelta
@@ -17,6 +18,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
 from quizzer.collection import Collection, DeckCounts, day_date
+from quizzer.errors import QuizzerError
 from quizzer.tui.widgets.keybar import KeyBar
 from quizzer.tui.widgets.tables import DeckTable
 
@@ -170,11 +172,16 @@ class DecksScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="status")
     def _load_status(self, now: datetime, ready: Future[DeckCounts] | None) -> None:
         """Totals and the next due day, on a connection of the worker's own."""
-        with Collection.open(self.app.col.path, import_builtin=False) as col:
-            total = ready.result() if ready is not None else col.totals(now)
-            nxt = col.next_due_day(now)
-            coming = col.forecast(now, COMING_DAYS)
-            self.post_message(self.StatusRead(total, nxt, day_date(col.day(now)), coming))
+        try:
+            with Collection.open(self.app.col.path, import_builtin=False) as col:
+                total = ready.result() if ready is not None else col.totals(now)
+                nxt = col.next_due_day(now)
+                coming = col.forecast(now, COMING_DAYS)
+                today = day_date(col.day(now))
+        except (QuizzerError, sqlite3.Error) as exc:
+            self.app.call_from_thread(self.notify, str(exc), severity="error")
+            return
+        self.post_message(self.StatusRead(total, nxt, today, coming))
 
     @on(StatusRead)
     def _status_read(self, message: StatusRead) -> None:

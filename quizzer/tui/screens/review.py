@@ -8,6 +8,7 @@ queue are `StudySession`'s; this screen only shows and forwards keys.
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -389,15 +390,23 @@ class ReviewScreen(Screen[None]):
         assert self.session is not None and self.turn is not None
         now = self.app.now()
         duration = max(0, to_ms(now) - to_ms(self.turn.shown_at))
-        self.session.answer(
-            self.turn.item, int(grade), now, answer=self.turn.typed, duration_ms=duration
-        )
+        try:
+            self.session.answer(
+                self.turn.item, int(grade), now, answer=self.turn.typed, duration_ms=duration
+            )
+        except QuizzerError as exc:  # e.g. the file stayed locked by another quizzer
+            self.notify(f"{exc}\nThe grade was not saved; press it again.", severity="error")
+            return
         self.advance()
 
     def action_undo(self) -> None:
         """Undo the last answer of this session and show that card again."""
         assert self.session is not None
-        item = self.session.undo(self.app.now())
+        try:
+            item = self.session.undo(self.app.now())
+        except QuizzerError as exc:
+            self.notify(str(exc), severity="error")
+            return
         if item is None:
             self.notify("Nothing to undo in this session.", severity="warning")
             return
@@ -408,7 +417,11 @@ class ReviewScreen(Screen[None]):
         """Suspend the card (every deletion of it) and go on."""
         assert self.turn is not None
         item = self.turn.item
-        self.app.col.suspend(item.card_id, True)
+        try:
+            self.app.col.suspend(item.card_id, True)
+        except QuizzerError as exc:
+            self.notify(str(exc), severity="error")
+            return
         self.notify(
             f"Suspended {item.card_id}: it is not shown until unsuspended "
             "(Browse: is:suspended, then !).",
@@ -444,7 +457,7 @@ class ReviewScreen(Screen[None]):
     def _reimport(self, path: Path, now: datetime) -> None:
         try:
             report = reimport_file(self.app.col.path, path, now)
-        except QuizzerError as exc:
+        except (QuizzerError, sqlite3.Error) as exc:
             self.post_message(self.Reimported(str(exc)))
             return
         self.post_message(self.Reimported(None, report))

@@ -3,6 +3,7 @@ so a large collection never freezes the screen; the charts appear when the numbe
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,6 +19,7 @@ from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
 from quizzer.collection import Collection
+from quizzer.errors import QuizzerError
 from quizzer.stats import Stats, collect
 from quizzer.tui.widgets.charts import Bars, Heatmap
 from quizzer.tui.widgets.keybar import KeyBar
@@ -96,7 +98,23 @@ class StatsScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="stats")
     def _compute(self, db_path: Path, now: datetime) -> None:
-        self.post_message(self.Ready(compute(db_path, now)))
+        try:
+            self.post_message(self.Ready(compute(db_path, now)))
+        except (QuizzerError, sqlite3.Error) as exc:
+            self.post_message(self.Failed(str(exc)))
+
+    class Failed(Message):
+        """The numbers could not be read."""
+
+        def __init__(self, error: str) -> None:
+            super().__init__()
+            self.error = error
+
+    @on(Failed)
+    def _failed(self, message: Failed) -> None:
+        self.query_one("#stats-summary", Static).update(
+            Text(f"The statistics could not be read: {message.error}", style="bold")
+        )
 
     @on(Ready)
     def _ready(self, message: Ready) -> None:
