@@ -128,6 +128,11 @@ async def test_browse_filters_as_you_type(db: Path) -> None:
         text = screen_text(app)
         assert "softmax-name#c1  softmax 把未规范化的预测变换为" in text  # the preview line
         assert "2 items match" in text
+        await type_text(pilot, " zzz")
+        await pilot.pause(0.3)
+        await settle(pilot)
+        assert "0 items match" in screen_text(app)
+        assert "softmax-name#c1" not in screen_text(app)
 
 
 async def test_browse_is_suspended_and_toggle(db: Path) -> None:
@@ -216,6 +221,13 @@ async def test_palette_offers_every_key_of_the_screen_and_the_screens(db: Path) 
         titles = [c.title for c in app.get_system_commands(app.screen)]
         for title in ("Browse (b)", "Stats (s)", "Quiz (t)", "Verify code (v)", "Statistics"):
             assert title in titles
+        assert "Study (⏎)" in titles  # the deck table's Enter
+        app.action_browse()
+        await settle(pilot)  # the search box has the focus: its own keys are no commands
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        assert "Suspend/unsuspend (!)" in titles
+        assert not any(t.startswith(("Focus", "Move cursor")) for t in titles)
+        app.pop_screen()
         await pilot.press("ctrl+p")
         await type_text(pilot, "statistics")
         await pilot.pause(0.5)

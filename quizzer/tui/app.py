@@ -18,6 +18,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from textual.actions import parse as parse_action
 from textual.app import App, SuspendNotSupported, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -207,18 +208,18 @@ class QuizzerApp(App[list[str]]):
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """Every key of the current screen, the screens, and Textual's own commands."""
         seen: set[str] = set()
-        for key, active in screen.active_bindings.items():
-            binding = active.binding
-            if not active.enabled or not binding.description or binding.action in seen:
+        for node, binding in declared_bindings(screen, self):
+            if not binding.description or binding.action in seen:
                 continue
-            if binding.action in ("command_palette", "app.command_palette"):
-                continue
+            _, name, params = parse_action(binding.action)
+            if not node.check_action(name, params):
+                continue  # not possible right now (e.g. grading before the answer is shown)
             seen.add(binding.action)
-            display = binding.key_display or self.get_key_display(binding) or key
+            display = binding.key_display or self.get_key_display(binding)
             yield SystemCommand(
                 f"{binding.description[:1].upper()}{binding.description[1:]} ({display})",
                 f"{type(screen).__name__.removesuffix('Screen')} screen key",
-                partial(self._run_action_on, active.node, binding.action),
+                partial(self._run_action_on, node, binding.action),
             )
         yield SystemCommand("Decks", "Go to the deck list", self.action_decks)
         yield SystemCommand("Study everything due", "Review all decks", self.action_study)
@@ -276,6 +277,21 @@ class QuizzerApp(App[list[str]]):
     def on_unmount(self) -> None:
         """Close the collection when the app ends."""
         self.col.close()
+
+
+def declared_bindings(screen: Screen[Any], app: App[Any]) -> list[tuple[Any, Binding]]:
+    """The bindings quizzer declares for a screen: its tables' Enter, the screen's own keys,
+    the app's; the order the help and the palette list them in. (Keys of Textual's text
+    boxes and cursor moves are not commands.)"""
+    from quizzer.tui.widgets.tables import CardTable, DeckTable, MissTable
+
+    found: list[tuple[Any, Binding]] = []
+    for table in screen.query("*"):
+        if isinstance(table, CardTable | DeckTable | MissTable):
+            found += [(table, b) for b in Binding.make_bindings(type(table).BINDINGS)]
+    found += [(screen, b) for b in Binding.make_bindings(getattr(type(screen), "BINDINGS", []))]
+    found += [(app, b) for b in Binding.make_bindings(type(app).BINDINGS)]
+    return found
 
 
 def create_app(

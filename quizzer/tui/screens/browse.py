@@ -138,6 +138,7 @@ class BrowseScreen(Screen[None]):
                 Text(_snippet(row.text), style=muted),
                 key=f"{row.card_id}\x00{row.ord}",
             )
+        self.show_preview()
         shown = len(result.rows)
         line = Text(f"{result.total} item{'s' * (result.total != 1)} match")
         if shown < result.total:
@@ -148,6 +149,9 @@ class BrowseScreen(Screen[None]):
 
     @on(DataTable.RowHighlighted)
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self.show_preview()
+
+    def show_preview(self) -> None:
         """The highlighted card's text under the table (the text column may be off-screen)."""
         row = self._current()
         preview = Text()

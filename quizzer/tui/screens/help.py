@@ -49,16 +49,9 @@ NOTES = {
 def describe_keys(screen: Screen[Any], app: QuizzerApp) -> Table:
     """A table of the screen's keys and the app's, from their bindings' descriptions."""
     rows: dict[str, list[str]] = {}
-    from quizzer.tui.widgets.tables import CardTable, DeckTable, MissTable
+    from quizzer.tui.app import declared_bindings
 
-    tables = [
-        type(t) for t in screen.query("*") if isinstance(t, CardTable | DeckTable | MissTable)
-    ]
-    sources = [
-        *[b for table in dict.fromkeys(tables) for b in Binding.make_bindings(table.BINDINGS)],
-        *Binding.make_bindings(getattr(type(screen), "BINDINGS", [])),
-        *Binding.make_bindings(type(app).BINDINGS),
-    ]
+    sources = [binding for _, binding in declared_bindings(screen, app)]
     for binding in sources:
         if not binding.description:
             continue
