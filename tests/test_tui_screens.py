@@ -258,3 +258,17 @@ async def test_light_theme_renders_every_screen(db: Path) -> None:
         assert not app.dark and app.code_theme() == "friendly"
         await pilot.press("a")
         assert "切片" in screen_text(app)
+
+
+def test_counts_are_not_read_ahead_from_a_file_that_needs_migrating(tmp_path: Path) -> None:
+    import sqlite3
+
+    from quizzer.tui.prefetch import Prefetch
+
+    assert Prefetch.start(tmp_path / "new.db", NOW) is None  # a new collection
+    old = tmp_path / "old.db"
+    conn = sqlite3.connect(old)
+    conn.execute("PRAGMA user_version = 1")
+    conn.execute("CREATE TABLE t (x)")
+    conn.close()
+    assert Prefetch.start(old, NOW) is None  # the app migrates it first, alone

@@ -21,8 +21,9 @@ class Prefetch:
     @classmethod
     def start(cls, db_path: Path, now: datetime) -> Prefetch | None:
         """Start reading an existing collection's counts; None for a new collection (it gets
-        the built-in decks first, so there is nothing to read yet)."""
-        if not db_path.expanduser().is_file():
+        the built-in decks first, so there is nothing to read yet) or one that the app will
+        migrate first (two connections must never migrate at once)."""
+        if not _current_schema(db_path.expanduser()):
             return None
         prefetch = cls(now)
         threading.Thread(
@@ -39,3 +40,16 @@ class Prefetch:
             for future in (self.counts, self.totals):
                 if not future.done():
                     future.set_exception(exc)
+
+
+def _current_schema(path: Path) -> bool:
+    """True for a collection file already at this quizzer's schema version (SQLite keeps
+    `user_version` at byte 60 of its header)."""
+    from quizzer.store import SCHEMA_VERSION
+
+    try:
+        with path.open("rb") as fh:
+            header = fh.read(100)
+    except OSError:
+        return False
+    return len(header) == 100 and int.from_bytes(header[60:64], "big") == SCHEMA_VERSION
