@@ -682,8 +682,10 @@ def _text_content(text: str) -> str:
 @lru_cache(maxsize=512)
 def _fallback_symbol(name: str) -> str:
     """pylatexenc's rendering of a macro the tables here lack, else its name (`\\argmax`)."""
-    from pylatexenc.latex2text import get_default_latex_context_db
-
+    try:
+        from pylatexenc.latex2text import get_default_latex_context_db
+    except ImportError:  # a dependency; without it, the name still reads better than LaTeX
+        return name
     spec = get_default_latex_context_db().get_macro_spec(name)
     replacement = getattr(spec, "simplify_repl", None) if spec is not None else None
     if isinstance(replacement, str) and replacement and not set(replacement) & set("%\\{"):
