@@ -16,7 +16,6 @@ class Prefetch:
     def __init__(self, now: datetime) -> None:
         self.now = now
         self.counts: Future[tuple[list[DeckCounts], int]] = Future()
-        self.totals: Future[DeckCounts] = Future()
 
     @classmethod
     def start(cls, db_path: Path, now: datetime) -> Prefetch | None:
@@ -35,11 +34,8 @@ class Prefetch:
         try:
             with Collection.open(db_path, import_builtin=False) as col:
                 self.counts.set_result((col.counts(self.now), col.day(self.now)))
-                self.totals.set_result(col.totals(self.now))
         except BaseException as exc:  # the app reads the counts itself then
-            for future in (self.counts, self.totals):
-                if not future.done():
-                    future.set_exception(exc)
+            self.counts.set_exception(exc)
 
 
 def _current_schema(path: Path) -> bool:

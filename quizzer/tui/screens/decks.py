@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sqlite3
 import subprocess
-from concurrent.futures import Future
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -96,7 +95,6 @@ class DecksScreen(Screen[None]):
 
     def __init__(self) -> None:
         super().__init__()
-        self._prefetched_totals: Future[DeckCounts] | None = None
         self.status_ready = False  # the status lines have been filled (tests wait for it)
         self._left = False
 
@@ -140,7 +138,6 @@ class DecksScreen(Screen[None]):
             except Exception:  # any trouble there: read them here instead
                 counts, day = None, None
             if counts is not None and day == col.day(now):
-                self._prefetched_totals = prefetch.totals
                 return counts
         return col.counts(now)
 
@@ -166,15 +163,15 @@ class DecksScreen(Screen[None]):
         title.no_wrap = True
         title.overflow = "ellipsis"
         self.query_one("#decks-title", Static).update(title)
-        self._load_status(now, self._prefetched_totals)
-        self._prefetched_totals = None
+        # after the table is on screen: the totals query must not slow the first frame down
+        self.call_after_refresh(self._load_status, now)
 
     @work(thread=True, exclusive=True, group="status")
-    def _load_status(self, now: datetime, ready: Future[DeckCounts] | None) -> None:
+    def _load_status(self, now: datetime) -> None:
         """Totals and the next due day, on a connection of the worker's own."""
         try:
             with Collection.open(self.app.col.path, import_builtin=False) as col:
-                total = ready.result() if ready is not None else col.totals(now)
+                total = col.totals(now)
                 nxt = col.next_due_day(now)
                 coming = col.forecast(now, COMING_DAYS)
                 today = day_date(col.day(now))
