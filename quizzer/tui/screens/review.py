@@ -14,7 +14,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rich.console import Group, RenderableType
+from rich.console import Group
 from rich.rule import Rule
 from rich.text import Text
 from textual import events, on, work
@@ -508,8 +508,3 @@ class ReviewScreen(Screen[None]):
                 "output: `quizzer verify` fills them."
             )
         self.app.switch_screen(SummaryScreen(summary, lines))
-
-
-def grade_table() -> RenderableType:
-    """The grades and their meaning (for the help screen)."""
-    return Text("\n".join(f"{g}  {w}" for g, w in enumerate(GRADE_WORDS)))
