@@ -39,6 +39,7 @@ def run(quick: bool = False) -> list[Figure]:
     with tempfile.TemporaryDirectory(prefix="quizzer-bench-") as tmp:
         folder = Path(tmp)
         small = write_decks(folder / "decks-10k", 10_000)
+        _import_once(write_decks(folder / "warm-up", 10), folder, "warm-up")  # load modules
         times = [_import_once(small, folder, f"s{i}") for i in range(repeat)]
         figures.append(
             Figure("import 10,000 cards (in-process)", statistics.median(times), "s", 1.0)

@@ -47,6 +47,12 @@ class _Loader(getattr(yaml, "CBaseLoader", yaml.BaseLoader)):  # type: ignore[mi
     def resolve(self, kind: type, value: object, implicit: object) -> str:
         return _DEFAULT_TAGS[kind]
 
+    def descend_resolver(self, current_node: object, current_index: object) -> None:
+        """No path resolvers: nothing to track while descending (called for every node)."""
+
+    def ascend_resolver(self) -> None:
+        """No path resolvers: nothing to track while ascending."""
+
 
 # For a rule that spans fields (a cloze without deletions), the line to point at.
 _RULE_FIELD = {"cloze": ("text",), "choice": ("answer", "answers", "choices")}
@@ -318,10 +324,14 @@ class _FileLoader:
     def _pairs(self, node: yaml.MappingNode) -> list[tuple[str, yaml.Node, yaml.Node]]:
         """The (key, key node, value node) pairs of a mapping, merges applied, keys checked."""
         pairs: list[tuple[str, yaml.Node, yaml.Node]] = []
+        keys: set[str] = set()
         merged: list[tuple[str, yaml.Node, yaml.Node]] = []
         for key_node, value_node in node.value:
-            is_plain = isinstance(key_node, yaml.ScalarNode) and not key_node.style
-            if is_plain and key_node.value == "<<":
+            if type(key_node) is not yaml.ScalarNode:
+                self.error(_line(key_node), "a key must be a plain word, not a list or mapping")
+                continue
+            key = key_node.value
+            if key == "<<" and not key_node.style:
                 sources = (
                     value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
                 )
@@ -331,22 +341,19 @@ class _FileLoader:
                     else:
                         self.error(_line(source), "'<<' merges only mappings")
                 continue
-            if not isinstance(key_node, yaml.ScalarNode):
-                self.error(_line(key_node), "a key must be a plain word, not a list or mapping")
-                continue
-            pairs.append((key_node.value, key_node, value_node))
-        seen: dict[str, int] = {}
-        for key, key_node, _ in pairs:
-            if key in seen:
+            if key in keys:
+                first = next(_line(k) for name, k, _ in pairs if name == key)
                 self.error(
                     _line(key_node),
-                    f"'{key}' appears twice in one mapping (first at line {seen[key]})",
+                    f"'{key}' appears twice in one mapping (first at line {first})",
                     field=key,
                 )
-            else:
-                seen[key] = _line(key_node)
-        own = {k for k, _, _ in pairs}
-        return pairs + [p for p in merged if p[0] not in own]
+                continue
+            keys.add(key)
+            pairs.append((key, key_node, value_node))
+        if merged:
+            pairs += [p for p in merged if p[0] not in keys]
+        return pairs
 
     def _value(self, node: yaml.Node) -> object:
         tag = node.tag
@@ -560,8 +567,12 @@ def _too_deep(text: str) -> int | None:
     depth = peak = 0
     if text.count("[") + text.count("{") > MAX_DEPTH:
         for ch in _BRACKET.findall(text):
-            depth += 1 if ch in "[{" else -1
-            peak = max(peak, depth)
+            if ch in "[{":
+                depth += 1
+                if depth > peak:
+                    peak = depth
+            else:
+                depth -= 1
     longest = max(map(len, text.splitlines()), default=0)
     if peak <= MAX_DEPTH and longest <= 2 * MAX_DEPTH:
         return None

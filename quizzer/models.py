@@ -15,6 +15,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     StringConstraints,
     model_validator,
 )
@@ -87,9 +88,17 @@ class ClozeCard(_Card):
     text: Text
     extra: str | None = Field(None, description="Shown after the answer.")
 
+    _numbers: list[int] = PrivateAttr(default_factory=list)
+
+    @property
+    def numbers(self) -> list[int]:
+        """The distinct deletion numbers, sorted: one review item per number."""
+        return self._numbers
+
     @model_validator(mode="after")
     def _has_deletions(self) -> ClozeCard:
         found = cloze.deletions(self.text)
+        self._numbers = sorted({d.number for d in found})
         if not found:
             raise ValueError("text has no deletion; mark one like {{c1::答案}}")
         for d in found:
@@ -198,5 +207,5 @@ def card_texts(card: BasicCard | ClozeCard | ChoiceCard | CodeCard) -> list[str]
 def review_ords(card: BasicCard | ClozeCard | ChoiceCard | CodeCard) -> list[int]:
     """The review items of a card: one per cloze number, else a single item 0."""
     if isinstance(card, ClozeCard):
-        return cloze.numbers(card.text)
+        return card.numbers
     return [0]
