@@ -265,14 +265,7 @@ class QuizzerApp(App[list[str]]):
 
     def verify_argv(self) -> list[str]:
         """The command that verifies code cards, in a separate process (torch stays there)."""
-        return [
-            sys.executable,
-            "-c",
-            "import sys; from quizzer.cli import main; sys.exit(main())",
-            "--db",
-            str(self.col.path),
-            "verify",
-        ]
+        return [sys.executable, "-m", "quizzer", "--db", str(self.col.path), "verify"]
 
     def on_unmount(self) -> None:
         """Close the collection when the app ends."""
