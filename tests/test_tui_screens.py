@@ -250,6 +250,28 @@ async def test_verify_key_runs_the_command_in_another_process(db: Path) -> None:
     assert shown[-1] == "3 cards verified"
 
 
+async def test_new_collection_verifies_its_code_cards_at_once(tmp_path: Path) -> None:
+    import sys
+
+    app = create_app(tmp_path / "new.db", builtin=True, clock=lambda: NOW)
+    ran: list[str] = []
+    app.verify_argv = lambda: [sys.executable, "-c", "print('97 ok')"]  # type: ignore[method-assign]
+    app.notify = lambda message, **kw: ran.append(str(message))  # type: ignore[method-assign]
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+    assert ran[0].startswith("New collection: running its code cards")
+    assert ran[-1] == "97 ok"
+
+
+async def test_existing_collection_does_not_verify_by_itself(db: Path) -> None:
+    app = app_at(db)
+    ran: list[str] = []
+    app.notify = lambda message, **kw: ran.append(str(message))  # type: ignore[method-assign]
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+    assert ran == []
+
+
 async def test_light_theme_renders_every_screen(db: Path) -> None:
     app = app_at(db)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -11,37 +11,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from quizzer.collection import Collection, RunRecord
-from tests.helpers import NOW
+from tests.helpers import BASIC_DECK, NOW
 
 if TYPE_CHECKING:
     from textual.app import App
     from textual.pilot import Pilot
 
-KINDS_DECK = r"""
-deck: "d2l::02 预备知识"
-tags: [d2l, ch02]
-source: https://zh.d2l.ai/chapter_preliminaries/linear-algebra.html
-cards:
-  - id: slice-half-open
-    type: basic
-    front: 切片 `x[0:9]` 对应数学中的哪个区间?
-    back: 左闭右开 (half-open) 区间 $[0, 9)$
-    tags: [indexing]
-  - id: norm-homogeneity
-    type: cloze
-    text: "范数的齐次性: {{c1::$f(\\alpha \\mathbf{x}) = |\\alpha| f(\\mathbf{x})$}}"
-  - id: which-set-tunes
-    type: choice
-    prompt: 哪个数据集用来选择超参数?
-    choices: [训练集, 验证集, 测试集]
-    answer: 验证集
-  - id: norm-l2-of-3-4
-    type: code
-    code: |
-      u = torch.tensor([3.0, -4.0])
-      print(torch.norm(u))
-    output: "tensor(5.)"
-"""
+KINDS_DECK = BASIC_DECK  # one card of each kind
 
 SECOND_DECK = r"""
 deck: "d2l::03 线性神经网络"

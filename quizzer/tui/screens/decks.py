@@ -117,6 +117,17 @@ class DecksScreen(Screen[None]):
             table.add_column(Text(name, justify="right"), key=name)
         self.refresh_counts()
         table.focus()
+        col = self.app.col
+        if col.store.created and col.totals(self.app.clock()).unverified:
+            # A new collection: its built-in code cards need torch's real output before they
+            # can be reviewed. Verify them now, in another process, while the learner starts.
+            col.store.created = False
+            self.notify(
+                "New collection: running its code cards in the sandbox to verify their "
+                "outputs (a few seconds); they join the review when done.",
+                timeout=6,
+            )
+            self._verify()
 
     def on_screen_suspend(self) -> None:
         """Another screen comes on top (a review, a quiz...)."""
