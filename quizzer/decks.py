@@ -10,10 +10,12 @@ wrote (`back: 0.50` stays "0.50"), since every field of the format is text.
 from __future__ import annotations
 
 import difflib
+import gc
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -131,6 +133,20 @@ def find_deck_files(paths: Iterable[Path | str]) -> list[Path]:
     return list(unique.values())
 
 
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector: parsing makes ~12 objects per card and no cycles,
+    and collections triggered by them scan the whole heap again and again (0.3 s of a
+    10,000-card import). Reference counting still frees everything."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def generated_id(kind: str, deck: str, card: BaseModel) -> str:
     """A deterministic id for a card written without one: its kind and a hash of its content.
 
@@ -206,7 +222,8 @@ class _FileLoader:
 
     def load(self) -> tuple[LoadedFile | None, list[Problem]]:
         try:
-            return self._load()
+            with gc_paused():
+                return self._load()
         except RecursionError:  # lists in lists in lists ... thousands deep
             self.problems.append(Problem(self.path, 1, "the file nests too deeply"))
             return None, self.problems

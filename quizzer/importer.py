@@ -8,12 +8,10 @@ scheduled, and revived with that history if it comes back.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import sqlite3
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +20,7 @@ from quizzer.decks import (
     LoadedFile,
     duplicate_id_problems,
     find_deck_files,
+    gc_paused,
     load_file,
 )
 from quizzer.errors import DeckError, Problem
@@ -95,20 +94,6 @@ def import_paths(store: Store, paths: Iterable[Path | str], now_ms: int) -> Impo
     """Import deck files and folders into `store` in one transaction (or raise DeckError)."""
     with gc_paused():
         return _import_paths(store, [Path(p) for p in paths], now_ms)
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector: parsing makes ~12 objects per card and no cycles,
-    and collections triggered by them scan the whole heap again and again (0.3 s of a
-    10,000-card import). Reference counting still frees everything."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _import_paths(store: Store, paths: list[Path], now_ms: int) -> ImportReport:

@@ -88,17 +88,19 @@ class ClozeCard(_Card):
     text: Text
     extra: str | None = Field(None, description="Shown after the answer.")
 
-    _numbers: list[int] = PrivateAttr(default_factory=list)
+    # A plain default: with `default_factory`, pydantic inspects the factory's signature on
+    # every validation (2 s for 5,000 cards).
+    _numbers: tuple[int, ...] = PrivateAttr(default=())
 
     @property
     def numbers(self) -> list[int]:
         """The distinct deletion numbers, sorted: one review item per number."""
-        return self._numbers
+        return list(self._numbers)
 
     @model_validator(mode="after")
     def _has_deletions(self) -> ClozeCard:
         found = cloze.deletions(self.text)
-        self._numbers = sorted({d.number for d in found})
+        self._numbers = tuple(sorted({d.number for d in found}))
         if not found:
             raise ValueError("text has no deletion; mark one like {{c1::答案}}")
         for d in found:
