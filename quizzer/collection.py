@@ -400,49 +400,37 @@ class Collection:
 
     # -- numbers -------------------------------------------------------------------------
 
-    def counts(self, now: datetime) -> list[DeckCounts]:
-        """Today's numbers for every deck and every parent deck (`a` for `a::b`), sorted by
-        name. `new` is what a session over that deck would introduce today: the new items
-        available, within the daily limit left for it."""
+    def overview(self, now: datetime) -> tuple[list[DeckCounts], DeckCounts]:
+        """Today's numbers for every deck and parent deck (`a` for `a::b`), sorted by name,
+        and over all decks. `new` is what a session over that scope would introduce today:
+        the new items available, within the daily limit left for it."""
         day = self.day(now)
         limit = int(self.settings["new_per_day"])
         introduced = self.store.new_introduced_by_deck(day)
         rows = self.store.counts_by_deck(day)
         names = sorted({parent for r in rows for parent in deck_ancestors(r["deck"])})
-        result = []
-        for name in names:
-            under = [r for r in rows if r["deck"] == name or r["deck"].startswith(name + "::")]
-            used = sum(
-                n for deck, n in introduced.items() if deck == name or deck.startswith(name + "::")
+
+        def under(name: str, deck: str) -> bool:
+            return deck == name or deck.startswith(name + "::")
+
+        per_deck = [
+            _summed(
+                name,
+                [r for r in rows if under(name, r["deck"])],
+                sum(n for deck, n in introduced.items() if under(name, deck)),
+                limit,
             )
-            result.append(
-                DeckCounts(
-                    deck=name,
-                    new=min(sum(r["new"] or 0 for r in under), max(0, limit - used)),
-                    due=sum(r["due"] or 0 for r in under),
-                    drill=sum(r["drill"] or 0 for r in under),
-                    suspended=sum(r["suspended"] or 0 for r in under),
-                    unverified=sum(r["unverified"] or 0 for r in under),
-                    total=sum(r["total"] or 0 for r in under),
-                )
-            )
-        return result
+            for name in names
+        ]
+        return per_deck, _summed("", rows, sum(introduced.values()), limit)
+
+    def counts(self, now: datetime) -> list[DeckCounts]:
+        """Today's numbers per deck and parent deck (see `overview`)."""
+        return self.overview(now)[0]
 
     def totals(self, now: datetime) -> DeckCounts:
-        """Today's numbers over all decks (new within the daily limit)."""
-        day = self.day(now)
-        rows = self.store.counts_by_deck(day)
-        limit = int(self.settings["new_per_day"])
-        used = sum(self.store.new_introduced_by_deck(day).values())
-        return DeckCounts(
-            deck="",
-            new=min(sum(r["new"] or 0 for r in rows), max(0, limit - used)),
-            due=sum(r["due"] or 0 for r in rows),
-            drill=sum(r["drill"] or 0 for r in rows),
-            suspended=sum(r["suspended"] or 0 for r in rows),
-            unverified=sum(r["unverified"] or 0 for r in rows),
-            total=sum(r["total"] or 0 for r in rows),
-        )
+        """Today's numbers over all decks (see `overview`)."""
+        return self.overview(now)[1]
 
     def forecast(self, now: datetime, days: int = 30, deck: str | None = None) -> list[int]:
         """Items due on each of the next `days` study days; today includes overdue items."""
@@ -568,6 +556,19 @@ class Collection:
     def history(self, card_id: str) -> list[dict[str, Any]]:
         """The review log of one card, oldest first (undone answers marked)."""
         return [dict(r) for r in self.store.item_history(card_id)]
+
+
+def _summed(name: str, rows: Sequence[Any], introduced: int, limit: int) -> DeckCounts:
+    """Counts of several decks added up; new items capped by what is left of the limit."""
+    return DeckCounts(
+        deck=name,
+        new=min(sum(r["new"] or 0 for r in rows), max(0, limit - introduced)),
+        due=sum(r["due"] or 0 for r in rows),
+        drill=sum(r["drill"] or 0 for r in rows),
+        suspended=sum(r["suspended"] or 0 for r in rows),
+        unverified=sum(r["unverified"] or 0 for r in rows),
+        total=sum(r["total"] or 0 for r in rows),
+    )
 
 
 def replay(events: Iterable[Any]) -> ItemState:

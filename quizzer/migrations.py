@@ -144,6 +144,13 @@ def m002_quizzes(db: sqlite_utils.Database) -> None:
     db.execute("PRAGMA user_version = 2")
 
 
+@migrations()
+def m003_count_index(db: sqlite_utils.Database) -> None:
+    """A covering index for the per-deck totals every screen and `status` start with."""
+    db.execute("CREATE INDEX items_counts ON items(retired, deck_id, suspended, ready)")
+    db.execute("PRAGMA user_version = 3")
+
+
 def migrate(conn: sqlite3.Connection) -> None:
     """Apply every pending migration to the open collection."""
     migrations.apply(sqlite_utils.Database(conn))

@@ -43,7 +43,7 @@ def status_lines(col: Collection, now: datetime) -> list[str]:
         f"collection {col.path}",
         f"study day {day_date(day)} (days start at {start:02.0f}:00)",
     ]
-    counts = col.counts(now)
+    counts, total = col.overview(now)
     if not counts:
         lines.append("no decks yet: `quizzer import PATH` adds deck files")
         return lines
@@ -53,7 +53,6 @@ def status_lines(col: Collection, now: datetime) -> list[str]:
         name = "  " * depth + c.deck.split("::")[-1]
         rows.append([name, str(c.new), str(c.due), str(c.drill), str(c.total)])
     lines += ["", *table(["deck", "new", "due", "drill", "total"], rows), ""]
-    total = col.totals(now)
     todo = total.new + total.due + total.drill
     if todo:
         lines.append(

@@ -31,7 +31,7 @@ BUSY_TIMEOUT_SECONDS = 10.0
 BACKUPS_KEPT = 10
 SQLITE_HEADER = b"SQLite format 3\x00"
 
-SCHEMA_VERSION = 2  # the number of migrations in quizzer.migrations
+SCHEMA_VERSION = 3  # the number of migrations in quizzer.migrations
 
 
 def now_ms() -> int:

@@ -26,7 +26,7 @@ def test_new_collection_uses_wal_and_foreign_keys(fresh_db: Path) -> None:
 def test_migrations_are_recorded(fresh_db: Path) -> None:
     with Store.open(fresh_db) as store:
         names = [r[0] for r in store.conn.execute("SELECT name FROM _sqlite_migrations")]
-    assert names == ["m001_initial", "m002_quizzes"]
+    assert names == ["m001_initial", "m002_quizzes", "m003_count_index"]
 
 
 def test_old_collection_is_backed_up_then_migrated(fresh_db: Path) -> None:
@@ -45,7 +45,7 @@ def test_old_collection_is_backed_up_then_migrated(fresh_db: Path) -> None:
         assert store.one("PRAGMA user_version") == SCHEMA_VERSION
         assert store.one("SELECT count(*) FROM quizzes") == 0
     backups = list_backups(fresh_db)
-    assert [b.reason for b in backups] == ["before-migration-1-to-2"]
+    assert [b.reason for b in backups] == [f"before-migration-1-to-{SCHEMA_VERSION}"]
 
 
 def test_folder_is_refused(tmp_path: Path) -> None:
