@@ -146,8 +146,12 @@ def m002_quizzes(db: sqlite_utils.Database) -> None:
 
 @migrations()
 def m003_count_index(db: sqlite_utils.Database) -> None:
-    """A covering index for the per-deck totals every screen and `status` start with."""
-    db.execute("CREATE INDEX items_counts ON items(retired, deck_id, suspended, ready)")
+    """A covering index for the per-deck totals every screen and `status` start with.
+
+    `deck_id` leads: an index led by `retired` would tempt SQLite's planner away from the
+    partial indexes of the study queue (the first card went from 1 ms to 50 ms).
+    """
+    db.execute("CREATE INDEX items_counts ON items(deck_id, retired, suspended, ready)")
     db.execute("PRAGMA user_version = 3")
 
 
