@@ -486,7 +486,7 @@ class Collection:
             records.append(
                 CardRecord(
                     id=row["id"],
-                    card=_card_adapter().validate_python(json.loads(row["content"])),
+                    card=_card_adapter().validate_json(row["content"]),
                     deck=row["deck"],
                     tags=card_tags,
                     source=row["source"],
@@ -619,7 +619,7 @@ def item_from_row(row: Any) -> ReviewItem:
     return ReviewItem(
         card_id=row["card_id"],
         ord=row["ord"],
-        card=_card_adapter().validate_python(json.loads(row["content"])),
+        card=_card_adapter().validate_json(row["content"]),
         deck=row["deck"],
         tags=tuple(json.loads(row["tags"])),
         source=row["source"],
