@@ -602,8 +602,12 @@ def _too_deep(text: str) -> int | None:
                     return event.start_mark.line + 1
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
-    except yaml.YAMLError:
+    except yaml.MarkedYAMLError as exc:
+        if "nesting depth" in (exc.problem or "") and exc.problem_mark is not None:
+            return exc.problem_mark.line + 1  # libyaml >= 0.2.5 stops at its own limit
         return None  # composing reports the syntax error with its line
+    except yaml.YAMLError:
+        return None
     return None
 
 
@@ -617,6 +621,8 @@ def _short_tag(tag: str) -> str:
 
 def _yaml_message(exc: yaml.MarkedYAMLError) -> str:
     problem = exc.problem or "unreadable YAML"
+    if "nesting depth" in problem:  # libyaml >= 0.2.5 stops at its own limit
+        return f"the file nests more than {MAX_DEPTH} levels deep"
     if "expected a single document" in f"{problem} {exc.context}":
         return "a deck file holds one YAML document; remove the extra '---'"
     message = f"YAML syntax error: {problem}"
