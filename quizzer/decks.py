@@ -399,17 +399,17 @@ class _FileLoader:
     ) -> tuple[dict[str, object], dict[str, yaml.Node]]:
         """Plain values of a mapping's pairs and, per key, the node of its value and (as
         `key:key`) of its key, for lines."""
+        return self._values(pairs), _nodes(pairs)
+
+    def _values(self, pairs: list[tuple[str, yaml.Node, yaml.Node]]) -> dict[str, object]:
+        """Plain values of a mapping's pairs; a refused value is reported and left out."""
         values: dict[str, object] = {}
-        nodes: dict[str, yaml.Node] = {}
-        for key, key_node, value_node in pairs:
+        for key, _, value_node in pairs:
             try:
                 values[key] = self._value(value_node)
             except _Refused as refused:
                 self.error(_line(refused.node), refused.message, field=key)
-                continue
-            nodes[key] = value_node
-            nodes.setdefault(f"{key}:key", key_node)
-        return values, nodes
+        return values
 
     # -- the deck header -----------------------------------------------------------------
 
@@ -484,7 +484,8 @@ class _FileLoader:
                 )
                 continue
             before = len(self.problems)
-            values, nodes = self._mapping(self._pairs(node))
+            pairs = self._pairs(node)
+            values = self._values(pairs)
             raw_id = values.get("id")
             label = {"card_id": raw_id} if isinstance(raw_id, str) else {"card_index": index}
             if len(self.problems) > before:
@@ -508,6 +509,7 @@ class _FileLoader:
                 card = _CARD_ADAPTER.validate_python(values)
             except ValidationError as exc:
                 kind = values.get("type")
+                nodes = _nodes(pairs)
                 for err in exc.errors():
                     loc = _strip_tag(err["loc"], kind)
                     if not loc and err["type"] == "value_error":
@@ -609,6 +611,15 @@ def _too_deep(text: str) -> int | None:
     except yaml.YAMLError:
         return None
     return None
+
+
+def _nodes(pairs: list[tuple[str, yaml.Node, yaml.Node]]) -> dict[str, yaml.Node]:
+    """Per key, the node of its value and (as `key:key`) of its key: where errors point."""
+    nodes: dict[str, yaml.Node] = {}
+    for key, key_node, value_node in pairs:
+        nodes[key] = value_node
+        nodes.setdefault(f"{key}:key", key_node)
+    return nodes
 
 
 def _line(node: yaml.Node) -> int:
