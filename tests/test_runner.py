@@ -22,6 +22,7 @@ from quizzer.runner import (
     run_twice,
     trim_output,
 )
+from tests.helpers import process_tree
 
 
 @pytest.fixture(scope="module")
@@ -33,26 +34,6 @@ def worker() -> Iterator[Worker]:
 def run_one(worker: Worker, code: str) -> SnippetResult:
     (result,) = worker.run([("card", code)])
     return result
-
-
-def process_tree(root: int) -> set[int]:
-    """`root` and every process below it, from /proc (no psutil)."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        ppid = int(stat[stat.rindex(")") + 2 :].split()[1])
-        children.setdefault(ppid, []).append(int(entry.name))
-    found, todo = set(), [root]
-    while todo:
-        pid = todo.pop()
-        found.add(pid)
-        todo += children.get(pid, [])
-    return found
 
 
 def test_importing_the_runner_does_not_import_torch() -> None:

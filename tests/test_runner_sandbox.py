@@ -21,29 +21,10 @@ from typing import Any
 import pytest
 
 from quizzer.runner import MAX_PROCESSES, OUTPUT_LIMIT, SnippetResult, Worker
+from tests.helpers import process_tree
 
 TIMEOUT = 1.5
 NEIGHBOUR = ("neighbour", "print(torch.ones(2).sum())")
-
-
-def process_tree(root: int) -> set[int]:
-    """`root` and every process below it, from /proc."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        ppid = int(stat[stat.rindex(")") + 2 :].split()[1])
-        children.setdefault(ppid, []).append(int(entry.name))
-    found, todo = set(), [root]
-    while todo:
-        pid = todo.pop()
-        found.add(pid)
-        todo += children.get(pid, [])
-    return found
 
 
 @pytest.fixture(scope="module")
