@@ -60,7 +60,7 @@ class _Loader(getattr(yaml, "CBaseLoader", yaml.BaseLoader)):  # type: ignore[mi
 _RULE_FIELD = {"cloze": ("text",), "choice": ("answer", "answers", "choices")}
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class LoadedCard:
     """A validated card with what it inherits from its file and where it was written."""
 
@@ -404,9 +404,13 @@ class _FileLoader:
     def _values(self, pairs: list[tuple[str, yaml.Node, yaml.Node]]) -> dict[str, object]:
         """Plain values of a mapping's pairs; a refused value is reported and left out."""
         values: dict[str, object] = {}
-        for key, _, value_node in pairs:
+        for key, _, node in pairs:
+            if node.tag == _STR and type(node) is yaml.ScalarNode:  # most fields: inline
+                text = node.value
+                values[key] = None if not node.style and text in _NULLS else text
+                continue
             try:
-                values[key] = self._value(value_node)
+                values[key] = self._value(node)
             except _Refused as refused:
                 self.error(_line(refused.node), refused.message, field=key)
         return values
