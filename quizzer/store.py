@@ -297,11 +297,7 @@ class Store:
 
     def active_cards(self, deck_ids: Sequence[int] | None) -> list[sqlite3.Row]:
         """Active cards with their deck name, in the order they were added."""
-        where = ""
-        params: list[int] = []
-        if deck_ids is not None:
-            where = f" AND c.deck_id IN ({','.join('?' * len(deck_ids))})" if deck_ids else " AND 0"
-            params = list(deck_ids)
+        where, params = _deck_filter(deck_ids, "c.deck_id")
         return self.rows(
             "SELECT c.*, d.name AS deck, (SELECT min(position) FROM items i "
             "WHERE i.card_id = c.id) AS first_position FROM cards c "
@@ -529,7 +525,7 @@ class Store:
         if cur.rowcount != 1:
             raise DatabaseError(f"card '{card_id}' is not in the collection")
 
-    def last_undoable(self, conn: sqlite3.Connection | None = None) -> sqlite3.Row | None:
+    def last_undoable(self) -> sqlite3.Row | None:
         """The newest review or drill answer that has not been undone."""
         rows = self.rows(
             "SELECT * FROM reviews r WHERE r.kind IN ('review', 'drill') "
@@ -577,15 +573,6 @@ class Store:
 
     # -- code runs -----------------------------------------------------------------------
 
-    def latest_runs(self) -> dict[str, sqlite3.Row]:
-        """card id -> its newest verification run."""
-        return {
-            r["card_id"]: r
-            for r in self.rows(
-                "SELECT * FROM runs WHERE id IN (SELECT max(id) FROM runs GROUP BY card_id)"
-            )
-        }
-
     def ok_run_for(self, card_id: str, code_hash: str, output: str | None) -> sqlite3.Row | None:
         """The newest successful verification of this exact code and output, if any."""
         if output is None:
@@ -596,15 +583,6 @@ class Store:
             (card_id, code_hash, output),
         )
         return rows[0] if rows else None
-
-    def add_runs(self, rows: Sequence[dict[str, Any]]) -> None:
-        """Store verification results (one transaction)."""
-        with self.write() as conn:
-            for row in rows:
-                conn.execute(
-                    f"INSERT INTO runs({','.join(row)}) VALUES ({','.join('?' * len(row))})",
-                    list(row.values()),
-                )
 
     def integrity_problems(self) -> list[str]:
         """`PRAGMA integrity_check` findings (empty when the file is sound)."""
@@ -619,12 +597,15 @@ _ITEM_COLUMNS = (
 )
 
 
-def _deck_filter(deck_ids: Sequence[int] | None) -> tuple[str, list[int]]:
+def _deck_filter(
+    deck_ids: Sequence[int] | None, column: str = "i.deck_id"
+) -> tuple[str, list[int]]:
+    """SQL (and its parameters) that keeps rows of the given decks; all rows for None."""
     if deck_ids is None:
         return "", []
     if not deck_ids:
         return " AND 0", []
-    return f" AND i.deck_id IN ({','.join('?' * len(deck_ids))})", list(deck_ids)
+    return f" AND {column} IN ({','.join('?' * len(deck_ids))})", list(deck_ids)
 
 
 def list_backups(db_path: Path) -> list[Backup]:

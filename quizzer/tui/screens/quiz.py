@@ -140,21 +140,8 @@ class QuizScreen(Screen[None]):
         """Show question `seq`."""
         self.question = _Question(seq, self.app.now(), picked=set())
         item = self.quiz.items[seq]
-        styles = self.app.text_styles()
         view = self.query_one(CardView)
-        choices = None
-        if isinstance(item.card, ChoiceCard):
-            choices = cardview.options(item.card, set(), styles, self.colors)
-        view.show(
-            cardview.front(item, styles),
-            choices=choices,
-            multi_line=item.kind == "code",
-            one_line=item.kind == "cloze",
-        )
-        if item.kind in ("code", "cloze"):
-            view.focus_input()
-        else:
-            view.focus()
+        view.ask(item, self.app.text_styles(), self.colors, typed_cloze=True)
         self.refresh_header()
         self.refresh_hint()
 

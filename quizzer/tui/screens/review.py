@@ -203,20 +203,7 @@ class ReviewScreen(Screen[None]):
     def show(self, item: ReviewItem) -> None:
         """Show `item`'s question."""
         self.turn = _Turn(item, self.app.now(), picked=set())
-        styles = self.app.text_styles()
-        view = self.query_one(CardView)
-        choices = None
-        if isinstance(item.card, ChoiceCard):
-            choices = cardview.options(item.card, set(), styles, self.colors)
-        view.show(
-            cardview.front(item, styles),
-            choices=choices,
-            multi_line=item.kind == "code",
-        )
-        if item.kind == "code":
-            view.focus_input()
-        else:
-            view.focus()
+        self.query_one(CardView).ask(item, self.app.text_styles(), self.colors)
         self.refresh_chrome()
 
     def refresh_chrome(self) -> None:

@@ -203,6 +203,23 @@ class CardView(VerticalScroll):
         self.set_back(None)
         self.scroll_home(animate=False)
 
+    def ask(
+        self, item: ReviewItem, styles: TextStyles, colors: Colors, *, typed_cloze: bool = False
+    ) -> None:
+        """Show `item`'s question with its answer box, and focus where the learner answers:
+        the code box, the cloze line (`typed_cloze`, in a quiz), else the card itself."""
+        choices = None
+        if isinstance(item.card, ChoiceCard):
+            choices = options(item.card, set(), styles, colors)
+        one_line = typed_cloze and item.kind == "cloze"
+        self.show(
+            front(item, styles), choices=choices, multi_line=item.kind == "code", one_line=one_line
+        )
+        if item.kind == "code" or one_line:
+            self.focus_input()
+        else:
+            self.focus()
+
     def update_front(self, front_part: RenderableType) -> None:
         """Replace the question (a cloze revealed in place)."""
         self.query_one("#card-front", Static).update(front_part)
